@@ -1,0 +1,213 @@
+//! The command line, declared with clap's derive API; the doc comments are the help text.
+//!
+//! Nothing here does work: each subcommand's arguments are handed to its `commands::<name>::run`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::apply::ConflictMode;
+use crate::manifest::Kind;
+
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (container standard ",
+    env!("BERTH_STANDARD_VERSION"),
+    ")"
+);
+
+/// Scaffold and maintain the container setup of a Python microservice platform.
+///
+/// berth renders compliant multi-stage Dockerfiles, per-service Docker ignore files, Compose
+/// files, per-environment .env files and the health / wait-for-dependency scripts from one
+/// manifest, berth.toml, following the platform's container standard.
+#[derive(Debug, Parser)]
+#[command(name = "berth", version = VERSION, propagate_version = true, after_help = "\
+Examples:
+  berth init demo --preset mvp --yes          the standard's four services, non-interactive
+  berth -C demo new billing --kind http --yes add a service (next free port, 2 workers)
+  berth -C demo generate --dry-run            show what a regenerate would change
+  berth -C demo check                         fail (exit 1) when the files drifted")]
+pub struct Cli {
+    /// Project folder holding berth.toml [default: the current folder]
+    #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Template folder whose files replace the embedded templates of the same path
+    #[arg(long, global = true, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(InitArgs),
+    New(NewArgs),
+    Generate(GenerateArgs),
+    Check(CheckArgs),
+    Completions(CompletionsArgs),
+}
+
+/// Create berth.toml from a preset and render the whole tree.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  berth init demo --preset mvp --yes       auth-service, creator-hub, ai-engine, channel-service + gateway
+  berth init . --preset minimal --yes      no services yet; add them with `berth new`
+  berth init shop --env dev,prod --yes     only the dev and prod environments")]
+pub struct InitArgs {
+    /// Folder to initialise (created if missing) [default: -C DIR or the current folder]
+    pub path: Option<PathBuf>,
+
+    /// Starting point: `mvp` has the standard's four services and the gateway, `minimal` none
+    #[arg(long, value_enum)]
+    pub preset: Option<Preset>,
+
+    /// Project name (images are named NAME/SERVICE) [default: the folder's name]
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Environments to generate .env files and Compose overrides for
+    #[arg(long = "env", value_delimiter = ',', value_name = "ENV,...")]
+    pub environments: Option<Vec<String>>,
+
+    /// Include the reverse-proxy gateway [default: on for mvp, off for minimal]
+    #[arg(long, overrides_with = "no_gateway")]
+    pub gateway: bool,
+
+    /// Leave the gateway out
+    #[arg(long)]
+    pub no_gateway: bool,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// the standard's four services and the gateway
+    Mvp,
+    /// no services
+    Minimal,
+}
+
+/// Add a service to berth.toml and render its files.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  berth new creator-hub --yes                          a service from the standard's table: port 8002, 2 workers
+  berth new billing --kind http --depends-on auth-service --yes
+  berth new live-feed --kind websocket --port 8010 --wait-timeout 90 --yes
+  berth new                                            interactive wizard (needs a terminal)")]
+pub struct NewArgs {
+    /// Service name: lowercase kebab-case, 2-40 characters
+    pub name: Option<String>,
+
+    /// Kind of service [default: the standard's for a known name, else http]
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+
+    /// Port [default: the standard's for a known name, else the next free one from 8005]
+    #[arg(long)]
+    pub port: Option<i64>,
+
+    /// Uvicorn workers [default: the standard's for the name or the kind]
+    #[arg(long)]
+    pub workers: Option<i64>,
+
+    /// Services this one waits for (comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub depends_on: Option<Vec<String>>,
+
+    /// Seconds to wait for each dependency [default: the standard's for the kind]
+    #[arg(long, value_name = "SECS")]
+    pub wait_timeout: Option<i64>,
+
+    /// Gateway route prefix [default: /NAME]
+    #[arg(long)]
+    pub route: Option<String>,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+/// Options shared by the commands that write.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// Take the default for everything not given; never prompt
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Print the unified diff of what would change and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Overwrite files that exist but were not written by berth
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Re-render every file from berth.toml, keeping local edits.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  berth generate                     update the files after editing berth.toml or upgrading berth
+  berth generate --dry-run           show the exact diff, write nothing
+  berth generate --conflict sidecar  on a conflict keep the file and write FILE.berth-new
+  berth generate --prune             remove unedited files of services no longer in berth.toml")]
+pub struct GenerateArgs {
+    /// Print the unified diff of what would change and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Overwrite files that exist but were not written by berth
+    #[arg(long)]
+    pub force: bool,
+
+    /// Remove files berth wrote for services no longer in berth.toml (only if unedited)
+    #[arg(long)]
+    pub prune: bool,
+
+    /// How to write a conflict between local edits and the new render
+    #[arg(long, value_enum, default_value_t = ConflictMode::Markers)]
+    pub conflict: ConflictMode,
+
+    /// Also list unchanged files
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Fail (exit 1) when the files are missing, conflicted or behind berth.toml or the standard.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  berth check                    in CI: exit 1 when `berth generate` would change something
+  berth check --strict           also fail on managed files edited by hand
+  berth check --format json      machine-readable findings")]
+pub struct CheckArgs {
+    /// Also fail on managed files edited by hand
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Print shell completions.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  berth completions bash > /etc/bash_completion.d/berth
+  berth completions zsh > \"${fpath[1]}/_berth\"")]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,153 @@
+//! One error type for the whole program, each variant carrying what a user needs to fix it.
+//!
+//! berth's promise on bad input is: exit code 2, a message naming the field, the value and the
+//! fix, and nothing written. Every check runs before the apply step, so an `Error` returned from
+//! anywhere before `apply` is, by construction, a run that wrote nothing. Exit codes follow
+//! DESIGN.md: 0 ok, 1 drift / conflicts / findings / I/O failure, 2 bad input or usage,
+//! 130 interrupted.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found in the manifest or in the flags that feed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted path of the field, e.g. `services.auth-service.port`.
+    pub field: String,
+    /// The offending value as the user wrote it.
+    pub value: String,
+    /// What is wrong with it.
+    pub message: String,
+    /// What to do about it.
+    pub fix: String,
+}
+
+impl Problem {
+    pub fn new(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            value: value.to_string(),
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} = {}: {}\n  fix: {}",
+            self.field, self.value, self.message, self.fix
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The manifest or the flags hold invalid values (all of them are listed).
+    #[error("{} in {source_name}:\n{}", plural(.problems.len(), "invalid value"), list(.problems))]
+    Invalid {
+        source_name: String,
+        problems: Vec<Problem>,
+    },
+
+    /// `berth.toml` is not well-formed TOML or has unknown keys / wrong types.
+    #[error("{path} is not a valid manifest: {message}\n  fix: {fix}")]
+    ManifestSyntax {
+        path: PathBuf,
+        message: String,
+        fix: String,
+    },
+
+    /// No `berth.toml` where one is needed.
+    #[error(
+        "no berth.toml in {dir}\n  fix: run `berth init {dir}` first, or pass -C DIR to point at the project"
+    )]
+    NotInitialised { dir: PathBuf },
+
+    /// `berth init` on a folder that already has a manifest.
+    #[error(
+        "{path} already exists\n  fix: run `berth generate` to re-render it, or `berth new NAME` to add a service"
+    )]
+    AlreadyInitialised { path: PathBuf },
+
+    /// Files on disk that berth did not write and would have to overwrite.
+    #[error("{} would be overwritten but berth does not manage {}:\n{}\n  fix: move {} away, or rerun with --force to overwrite {}",
+        plural(.paths.len(), "file"), if .paths.len() == 1 { "it" } else { "them" },
+        .paths.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"),
+        if .paths.len() == 1 { "it" } else { "them" }, if .paths.len() == 1 { "it" } else { "them" })]
+    Unmanaged { paths: Vec<String> },
+
+    /// A template (embedded or from the organisation's folder) failed to load or render.
+    #[error(
+        "template {path}: {message}\n  fix: correct the template (see README: template variables)"
+    )]
+    Template { path: String, message: String },
+
+    /// A usage problem that clap cannot see (e.g. a prompt needed but no terminal).
+    #[error("{message}\n  fix: {fix}")]
+    Usage { message: String, fix: String },
+
+    /// The user interrupted a prompt (Ctrl-C / Esc).
+    #[error("interrupted: nothing was written")]
+    Interrupted,
+
+    /// The user answered "no" at a confirmation.
+    #[error("cancelled: nothing was written")]
+    Declined,
+
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Io { .. } | Error::Declined => 1,
+            Error::Interrupted => 130,
+            _ => 2,
+        }
+    }
+
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn invalid(source_name: impl Into<String>, problems: Vec<Problem>) -> Self {
+        Error::Invalid {
+            source_name: source_name.into(),
+            problems,
+        }
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("- {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

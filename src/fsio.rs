@@ -1,0 +1,44 @@
+//! Writing files safely: every write is atomic (a temp file in the same folder, then a rename),
+//! so a crash or kill leaves each file either old or new, never partial.
+//!
+//! `tempfile` does the temp-file-and-rename; this module only adds the parent folders and the
+//! permission bits (scripts with a shebang are executable, everything else is 0644).
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".berth-tmp-")
+        .tempfile_in(parent)
+        .map_err(|e| Error::io(parent, e))?;
+    tmp.write_all(content.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(path, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if content.starts_with("#!") {
+            0o755
+        } else {
+            0o644
+        };
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io(path, e))?;
+    }
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Reads a file as text; `None` when it does not exist.
+pub fn read_optional(path: &Path) -> Result<Option<String>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}

@@ -1,0 +1,136 @@
+//! `berth.toml`: the project's own choices, as written by the user (or by `berth init/new`).
+//!
+//! This module is the file's schema and nothing more: serde types with `deny_unknown_fields`, so
+//! a misspelt key is an error that names its line instead of a silently ignored setting. What the
+//! values must satisfy, and what an omitted value defaults to, is `validate.rs`; how the file is
+//! edited without losing the user's comments is `manifest_edit.rs`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+pub const FILE_NAME: &str = "berth.toml";
+
+/// The kinds of service the standard knows.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    Serialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// HTTP API
+    Http,
+    /// WebSocket service
+    Websocket,
+    /// background / AI worker
+    Worker,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Http, Kind::Websocket, Kind::Worker];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Http => "http",
+            Kind::Websocket => "websocket",
+            Kind::Worker => "worker",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `berth.toml` as written. Optional fields are resolved by `validate::resolve`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub project: ProjectSection,
+    #[serde(default)]
+    pub gateway: GatewaySection,
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceSection>,
+    /// Extra variables per environment: `[env.dev] FEATURE_FLAG = "on"`.
+    #[serde(default)]
+    pub env: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSection {
+    pub name: String,
+    #[serde(default)]
+    pub environments: Option<Vec<String>>,
+    /// The organisation's template folder, relative to the manifest.
+    #[serde(default)]
+    pub templates: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GatewaySection {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub port: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSection {
+    #[serde(default)]
+    pub kind: Option<Kind>,
+    #[serde(default)]
+    pub port: Option<i64>,
+    #[serde(default)]
+    pub workers: Option<i64>,
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    #[serde(default)]
+    pub wait_timeout: Option<i64>,
+    #[serde(default)]
+    pub route: Option<String>,
+}
+
+impl Manifest {
+    /// Parses manifest text; `path` only names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::ManifestSyntax {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+            fix: "correct the line shown (keys are listed in the README, section berth.toml)"
+                .to_string(),
+        })
+    }
+
+    /// Reads and parses `DIR/berth.toml`.
+    pub fn load(dir: &Path) -> Result<(Self, String)> {
+        let path = dir.join(FILE_NAME);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotInitialised {
+                    dir: dir.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        Ok((Self::parse(&text, &path)?, text))
+    }
+}

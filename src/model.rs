@@ -1,0 +1,57 @@
+//! The validated, fully resolved project: what every template sees.
+//!
+//! `berth.toml` may leave values out (a service from the standard's table needs no port); the
+//! resolved model never does. Templates read this model only, so a default lives in exactly one
+//! place (`validate.rs`, from the standard's data) and never in a template.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::manifest::Kind;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Project {
+    pub name: String,
+    pub environments: Vec<String>,
+    pub gateway: Option<Gateway>,
+    /// Sorted by name: output order never depends on the order of the manifest.
+    pub services: Vec<Service>,
+    /// Extra variables per environment, from `[env.<name>]`.
+    pub extra_env: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Gateway {
+    /// Published host port (`GATEWAY_PORT` in the .env files).
+    pub port: u16,
+    /// Port inside the gateway container.
+    pub internal_port: u16,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Service {
+    pub name: String,
+    pub kind: Kind,
+    pub port: u16,
+    pub workers: u32,
+    /// Why this many workers (from the standard), shown in comments and the wizard.
+    pub workers_reason: String,
+    pub depends_on: Vec<String>,
+    /// Seconds this service waits for each of its dependencies.
+    pub wait_timeout: u32,
+    /// Gateway route prefix, e.g. `/auth-service`.
+    pub route: String,
+    /// Prefix of this service's variables: `auth-service` -> `AUTH_SERVICE`.
+    pub key: String,
+    /// Python-friendly name: `auth-service` -> `auth_service`.
+    pub snake: String,
+    /// True when the name, port and workers come from the standard's table.
+    pub from_standard: bool,
+}
+
+impl Project {
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}
