@@ -101,14 +101,6 @@ impl Prepared {
     pub fn conflicts(&self) -> impl Iterator<Item = &FileChange> {
         self.changes.iter().filter(|c| c.status == Status::Conflict)
     }
-
-    /// True when writing would change nothing on disk (the lock included).
-    pub fn is_noop(&self) -> bool {
-        self.changes
-            .iter()
-            .all(|c| c.write.is_none() && c.sidecar.is_none() && c.status != Status::Removed)
-            && self.old_lock == self.new_lock
-    }
 }
 
 pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<Prepared> {
@@ -146,12 +138,12 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
                 lock_entry = Some(locked.cloned().unwrap_or(fresh));
             }
             (Some(d), Ownership::Env) => {
+                // A .env file that already has every key is as berth wants it, whatever its
+                // values: that is "unchanged", not drift.
                 let merged = envfile::append_missing(d, &planned.content, &plan.standard_version);
                 if merged != *d {
                     change.status = Status::KeysAdded;
                     change.write = Some(merged);
-                } else {
-                    change.status = Status::Kept;
                 }
             }
             (Some(d), Ownership::Managed) => match locked {

@@ -94,14 +94,6 @@ pub enum Error {
     #[error("{message}\n  fix: {fix}")]
     Usage { message: String, fix: String },
 
-    /// The user interrupted a prompt (Ctrl-C / Esc).
-    #[error("interrupted: nothing was written")]
-    Interrupted,
-
-    /// The user answered "no" at a confirmation.
-    #[error("cancelled: nothing was written")]
-    Declined,
-
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -113,8 +105,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Io { .. } | Error::Declined => 1,
-            Error::Interrupted => 130,
+            Error::Io { .. } => 1,
             _ => 2,
         }
     }

@@ -16,7 +16,6 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::plan::Ownership;
 
-pub const DIR: &str = ".berth";
 pub const FILE: &str = ".berth/lock.toml";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -120,11 +120,16 @@ pub fn finish(
         return Ok(0);
     }
     let mut err = std::io::stderr().lock();
+    let sidecars = prepared.changes.iter().any(|c| c.sidecar.is_some());
     let _ = writeln!(
         err,
-        "berth: {} conflicting file(s); resolve the conflict markers{}, then run `berth check`:",
+        "berth: {} conflicting file(s); resolve {}, then run `berth check`:",
         conflicts.len(),
-        " (or the .berth-new sidecars)"
+        if sidecars {
+            "them against their .berth-new files"
+        } else {
+            "the conflict markers in them"
+        }
     );
     for c in conflicts {
         let _ = writeln!(err, "  {c}");

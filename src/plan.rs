@@ -28,16 +28,6 @@ pub enum Ownership {
     Seeded,
 }
 
-impl Ownership {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ownership::Managed => "managed",
-            Ownership::Env => "env",
-            Ownership::Seeded => "seeded",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedFile {
     pub content: String,

@@ -31,11 +31,6 @@ pub struct TemplateSet {
 }
 
 impl TemplateSet {
-    /// The embedded templates only.
-    pub fn embedded() -> Result<Self> {
-        Self::load(None)
-    }
-
     /// Embedded templates, overlaid by the files of `overlay` when given.
     pub fn load(overlay: Option<&Path>) -> Result<Self> {
         let mut files = BTreeMap::new();

@@ -10,7 +10,7 @@ pub mod new;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 
 /// The project root: `-C DIR`, else the current folder.
 pub fn root(dir: Option<&Path>) -> PathBuf {

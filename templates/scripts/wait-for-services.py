@@ -37,7 +37,8 @@ then capped at WAIT_MAX_DELAY. That bound on j means a jittered delay can never
 be smaller than the previous one (for the default f = 2: +/-25%), so the
 logged delays grow until they reach the cap and then stay there; the random
 phase picked up while growing keeps containers that started together apart.
-A sleep never runs past the dependency's deadline.
+A sleep never runs past the dependency's deadline; the last attempt, made at
+the deadline, may add up to min(WAIT_PROBE_TIMEOUT, 0.5) seconds.
 
 Output (stderr, one line per attempt):
 
@@ -66,6 +67,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 PROG = "wait-for-services"
@@ -92,7 +94,7 @@ class Backoff:
         # planned delays never decrease.
         return min(MAX_JITTER, (self.factor - 1) / (self.factor + 1))
 
-    def delays(self):
+    def delays(self) -> Iterator[float]:
         """Yield the planned delay before each retry, forever."""
         base = self.initial
         while True:

