@@ -76,12 +76,16 @@ fn header(standard: &Standard, ownership: Ownership) -> String {
 }
 
 /// Renders the whole project in memory.
+///
+/// One context is built and then only its `service`, `env` and `header_hash` entries change
+/// between renders: cloning a context holding every service for each of the hundreds of files
+/// of a large project would make planning quadratic.
 pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) -> Result<Plan> {
-    let mut base = Context::new();
-    base.insert("project", project);
-    base.insert("services", &project.services);
-    base.insert("gateway", &project.gateway);
-    base.insert("standard", standard);
+    let mut ctx = Context::new();
+    ctx.insert("project", project);
+    ctx.insert("services", &project.services);
+    ctx.insert("gateway", &project.gateway);
+    ctx.insert("standard", standard);
 
     let mut files = BTreeMap::new();
     for template in templates.paths() {
@@ -93,9 +97,20 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
             continue;
         }
         let ownership = ownership_of(template);
-        let mut ctx = base.clone();
         ctx.insert("header_hash", &header(standard, ownership));
-        for (path, ctx) in instances(template, project, &ctx) {
+        for (path, service, env) in instances(template, project) {
+            match service {
+                Some(s) => ctx.insert("service", s),
+                None => {
+                    ctx.remove("service");
+                }
+            }
+            match env {
+                Some(e) => ctx.insert("env", e),
+                None => {
+                    ctx.remove("env");
+                }
+            }
             let mut content = templates.render(template, &ctx)?;
             normalise(&mut content);
             files.insert(path, PlannedFile { content, ownership });
@@ -107,12 +122,14 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
     })
 }
 
-/// The output paths of one template, each with its context.
-fn instances(template: &str, project: &Project, ctx: &Context) -> Vec<(String, Context)> {
+/// The output paths of one template, each with the service and environment it is for.
+fn instances<'a>(
+    template: &str,
+    project: &'a Project,
+) -> Vec<(String, Option<&'a Service>, Option<&'a String>)> {
     let per_service = template.split('/').any(|seg| seg == "SERVICE");
     let file_name = template.rsplit('/').next().unwrap_or(template);
     let per_env = file_name.split('.').any(|part| part == "ENV");
-    let mut out = Vec::new();
     let services: Vec<Option<&Service>> = if per_service {
         project.services.iter().map(Some).collect()
     } else {
@@ -123,12 +140,11 @@ fn instances(template: &str, project: &Project, ctx: &Context) -> Vec<(String, C
     } else {
         vec![None]
     };
+    let mut out = Vec::new();
     for service in &services {
         for env in &envs {
-            let mut ctx = ctx.clone();
             let mut path = template.to_string();
             if let Some(s) = service {
-                ctx.insert("service", s);
                 path = path
                     .split('/')
                     .map(|seg| {
@@ -142,7 +158,6 @@ fn instances(template: &str, project: &Project, ctx: &Context) -> Vec<(String, C
                     .join("/");
             }
             if let Some(e) = env {
-                ctx.insert("env", e);
                 let (dir, name) = match path.rsplit_once('/') {
                     Some((d, n)) => (format!("{d}/"), n.to_string()),
                     None => (String::new(), path.clone()),
@@ -154,7 +169,7 @@ fn instances(template: &str, project: &Project, ctx: &Context) -> Vec<(String, C
                     .join(".");
                 path = format!("{dir}{name}");
             }
-            out.push((path, ctx));
+            out.push((path, *service, *env));
         }
     }
     out
