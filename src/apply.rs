@@ -203,6 +203,7 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
         let disk = fsio::read_optional(&root.join(path))?;
         let Some(d) = disk else { continue };
         let unedited = lock::sha256_hex(&d) == locked.sha256;
+        let seeded = locked.ownership == Ownership::Seeded;
         let mut change = FileChange {
             path: path.clone(),
             status: Status::Orphaned,
@@ -211,10 +212,12 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
             sidecar: None,
             note: None,
         };
-        if opts.prune && unedited {
+        if opts.prune && unedited && !seeded {
             change.status = Status::Removed;
         } else {
-            change.note = Some(if unedited {
+            change.note = Some(if seeded {
+                "seeded code of a service no longer in berth.toml; yours to remove".into()
+            } else if unedited {
                 "no longer in the plan; `berth generate --prune` removes it".into()
             } else {
                 "no longer in the plan and edited by hand; remove it yourself".into()

@@ -10,6 +10,8 @@ use std::path::Path;
 use crate::error::{Error, Result};
 
 pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
+    #[cfg(debug_assertions)]
+    fault::before_write();
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let mut tmp = tempfile::Builder::new()
@@ -40,5 +42,28 @@ pub fn read_optional(path: &Path) -> Result<Option<String>> {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// Test hook, compiled into debug builds only: `BERTH_FAULT_AFTER_WRITES=N` kills the process
+/// (abort: no destructors, no clean-up, like a SIGKILL) just before its write number N+1, so the
+/// crash-safety tests can stop a run after any number of writes.
+#[cfg(debug_assertions)]
+mod fault {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static WRITES: AtomicUsize = AtomicUsize::new(0);
+
+    pub fn before_write() {
+        let Some(limit) = std::env::var("BERTH_FAULT_AFTER_WRITES")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+        else {
+            return;
+        };
+        if WRITES.fetch_add(1, Ordering::SeqCst) >= limit {
+            eprintln!("berth: fault injected after {limit} write(s)");
+            std::process::abort();
+        }
     }
 }

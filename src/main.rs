@@ -13,6 +13,8 @@ mod lock;
 mod manifest;
 mod manifest_edit;
 mod merge;
+#[cfg(test)]
+mod merge_props;
 mod model;
 mod pipeline;
 mod plan;

@@ -102,11 +102,34 @@ pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &CheckArgs) -> Re
                 "exists but was not written by berth".into(),
                 "move it away and run `berth generate`, or run `berth generate --force`".into(),
             ),
+            Status::Orphaned | Status::Removed
+                if locked.is_some_and(|l| l.ownership == Ownership::Seeded) =>
+            {
+                findings.push(Finding {
+                    file: change.path.clone(),
+                    problem: "orphaned",
+                    detail: "seeded code of a service no longer in berth.toml".into(),
+                    fix: "delete it if the service is gone for good".into(),
+                    fails: false,
+                });
+                continue;
+            }
             Status::Orphaned | Status::Removed => (
                 "orphaned",
                 "berth wrote it for a service no longer in berth.toml".into(),
                 "run `berth generate --prune` (or delete it if you edited it)".into(),
             ),
+            Status::Unchanged | Status::Kept
+                if ownership != Some(Ownership::Seeded)
+                    && locked.map(|l| l.sha256.as_str())
+                        != plan.files.get(&change.path).map(|f| lock::sha256_hex(&f.content)).as_deref() =>
+            {
+                (
+                    "behind",
+                    "the lock does not record this render (an interrupted or missing `berth generate`)".into(),
+                    regenerate.clone(),
+                )
+            }
             Status::Unchanged | Status::Kept => {
                 if edited && ownership == Some(Ownership::Managed) {
                     findings.push(Finding {

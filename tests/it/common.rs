@@ -136,3 +136,17 @@ pub fn compose_bin() -> PathBuf {
     })
     .clone()
 }
+
+/// Copies the folder `from` into the (new) folder `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for (key, bytes) in read_tree(from) {
+        let rel = key.rsplit_once(" (").unwrap().0;
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(&dest, bytes).unwrap();
+        let mode =
+            u32::from_str_radix(key.rsplit_once(" (").unwrap().1.trim_end_matches(')'), 8).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}

@@ -5,6 +5,7 @@
 mod cli_errors;
 mod common;
 mod env_roundtrip;
+mod regenerate;
 mod scripts;
 mod tree_snapshots;
 mod workflow;

@@ -1,0 +1,386 @@
+//! Regenerating after a standards update: a template folder (`templates = "org"` in berth.toml)
+//! stands in for the update. Untouched files are replaced, edits survive or conflict visibly,
+//! .env values stay, `check` goes red then green, and a run killed after any number of writes
+//! leaves every file old or new and is completed by re-running.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::common::{berth, copy_dir, init_mvp, read_tree, run_ok, tempdir};
+
+const REPO_TEMPLATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+
+fn repo_template(rel: &str) -> String {
+    std::fs::read_to_string(Path::new(REPO_TEMPLATES).join(rel)).unwrap()
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "{from:?} not found");
+    text.replacen(from, to, 1)
+}
+
+/// The organisation's template folder carrying "standard 2026.12": health checks every 15 s
+/// instead of 30 s, a team label on every service image, and a new TZ variable.
+fn write_update(project: &Path) {
+    let org = project.join("org");
+    let standard = replace_once(
+        &repo_template("standard.toml"),
+        "version = \"2026.11\"",
+        "version = \"2026.12\"",
+    );
+    let standard = replace_once(&standard, "interval = \"30s\"", "interval = \"15s\"");
+    write(&org, "standard.toml", &standard);
+    let dockerfile = replace_once(
+        &repo_template("services/SERVICE/Dockerfile"),
+        "EXPOSE {{ service.port }}\n",
+        "EXPOSE {{ service.port }}\nLABEL org.example.team=\"platform\"\n",
+    );
+    write(&org, "services/SERVICE/Dockerfile", &dockerfile);
+    let env = format!(
+        "{}# Time zone of every container\nTZ=UTC\n",
+        repo_template("_env_body.tera")
+    );
+    write(&org, "_env_body.tera", &env);
+    let manifest = replace_once(
+        &read(project, "berth.toml"),
+        "[project]\n",
+        "[project]\ntemplates = \"org\"\n",
+    );
+    write(project, "berth.toml", &manifest);
+}
+
+fn berth_in(dir: &Path, args: &[&str]) -> Output {
+    berth().current_dir(dir).args(args).output().unwrap()
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+/// init, a user edit in a region the update does not touch, an edited .env value, the update.
+fn edited_project(dir: &Path) {
+    init_mvp(dir);
+    let df = "services/creator-hub/Dockerfile";
+    write(
+        dir,
+        df,
+        &replace_once(
+            &read(dir, df),
+            "# Build from the repository root",
+            "# team note: keep me\n# Build from the repository root",
+        ),
+    );
+    write(
+        dir,
+        ".env.dev",
+        &replace_once(
+            &read(dir, ".env.dev"),
+            "LOG_LEVEL=debug",
+            "LOG_LEVEL=warning",
+        ),
+    );
+    write_update(dir);
+}
+
+#[test]
+fn update_replaces_untouched_files_merges_edits_and_keeps_env_values() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    edited_project(dir);
+
+    let check = berth_in(dir, &["check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stdout));
+    let findings = text(&check.stdout);
+    assert!(
+        findings.contains("FAIL services/auth-service/Dockerfile: behind"),
+        "{findings}"
+    );
+    assert!(findings.contains("fix: run `berth generate`"), "{findings}");
+
+    let out = run_ok(dir, &["generate"]);
+    assert!(
+        out.contains("container standard 2026.11 -> 2026.12"),
+        "{out}"
+    );
+    assert!(
+        out.contains("updated      services/auth-service/Dockerfile"),
+        "{out}"
+    );
+    assert!(
+        out.contains("merged       services/creator-hub/Dockerfile"),
+        "{out}"
+    );
+    assert!(out.contains("keys added   .env.dev"), "{out}");
+
+    let merged = read(dir, "services/creator-hub/Dockerfile");
+    assert!(
+        merged.contains("# team note: keep me\n"),
+        "edit lost:\n{merged}"
+    );
+    assert!(
+        merged.contains("--interval=15s") && merged.contains("LABEL org.example.team=\"platform\""),
+        "update not taken:\n{merged}"
+    );
+    assert!(merged.contains("container standard 2026.12"), "{merged}");
+    let env = read(dir, ".env.dev");
+    assert!(
+        env.contains("\nLOG_LEVEL=warning\n")
+            && env.ends_with("# Time zone of every container\nTZ=UTC\n"),
+        "{env}"
+    );
+    assert!(!env.contains("LOG_LEVEL=debug"));
+
+    let check = berth_in(dir, &["check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+    assert!(
+        text(&check.stdout).contains("note services/creator-hub/Dockerfile: edited"),
+        "{}",
+        text(&check.stdout)
+    );
+    let strict = berth_in(dir, &["check", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stdout));
+}
+
+#[test]
+fn edit_on_a_changed_line_conflicts_with_markers() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    init_mvp(dir);
+    let df = "services/channel-service/Dockerfile";
+    let edited = replace_once(&read(dir, df), "--interval=30s", "--interval=45s");
+    write(dir, df, &edited);
+    write_update(dir);
+    let out = berth_in(dir, &["generate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("conflict     services/channel-service/Dockerfile"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("1 conflicting file(s)") && text(&out.stderr).contains(df),
+        "{}",
+        text(&out.stderr)
+    );
+    let with_markers = read(dir, df);
+    let (start, end) = (
+        with_markers.find("<<<<<<<").unwrap(),
+        with_markers.find(">>>>>>>").unwrap(),
+    );
+    let conflict = &with_markers[start..end];
+    assert!(
+        conflict.contains("--interval=45s") && conflict.contains("--interval=15s"),
+        "{with_markers}"
+    );
+
+    let check = berth_in(dir, &["check", "--format", "json"]);
+    assert_eq!(check.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(report["ok"], false);
+    let conflict = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == df)
+        .unwrap();
+    assert_eq!(conflict["problem"], "conflict");
+    assert!(conflict["fix"].as_str().unwrap().contains("resolve"));
+
+    // Resolving by hand (keeping our 45s) makes check green; the next generate keeps it.
+    let resolved = keep_ours(&with_markers);
+    assert!(
+        resolved.contains("--interval=45s") && !resolved.contains("<<<<<<<"),
+        "{resolved}"
+    );
+    assert!(
+        resolved.contains("container standard 2026.12"),
+        "the rest of the update stays: {resolved}"
+    );
+    write(dir, df, &resolved);
+    let check = berth_in(dir, &["check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+    let out = run_ok(dir, &["generate"]);
+    assert!(out.contains(&format!("kept         {df} (edited")), "{out}");
+    assert_eq!(read(dir, df), resolved);
+}
+
+/// Resolves every conflict of a merged text by keeping our side.
+fn keep_ours(text: &str) -> String {
+    let mut out = String::new();
+    let mut side = 0; // 0 outside, 1 ours, 2 theirs
+    for line in text.lines() {
+        match line {
+            l if l.starts_with("<<<<<<< ") => side = 1,
+            "=======" if side == 1 => side = 2,
+            l if l.starts_with(">>>>>>> ") => side = 0,
+            l if side != 2 => {
+                out.push_str(l);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn sidecar_mode_leaves_the_file_and_writes_the_new_render_beside_it() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    init_mvp(dir);
+    let df = "services/channel-service/Dockerfile";
+    let edited = replace_once(&read(dir, df), "--interval=30s", "--interval=45s");
+    write(dir, df, &edited);
+    write_update(dir);
+    let out = berth_in(dir, &["generate", "--conflict", "sidecar"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains(&format!("conflict     {df} (new render in {df}.berth-new)")),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        read(dir, df),
+        edited,
+        "sidecar mode must not touch the file"
+    );
+    let sidecar = read(dir, &format!("{df}.berth-new"));
+    assert!(
+        sidecar.contains("--interval=15s") && !sidecar.contains("45s"),
+        "{sidecar}"
+    );
+    // Still a conflict next time: the old merge base is kept until the user resolves it.
+    let again = berth_in(dir, &["generate", "--conflict", "sidecar"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(berth_in(dir, &["check"]).status.code(), Some(1));
+}
+
+#[test]
+fn removed_service_files_are_reported_and_pruned_only_when_unedited() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    init_mvp(dir);
+    let manifest = read(dir, "berth.toml");
+    let start = manifest.find("# ai-engine:").unwrap();
+    let end = manifest.find("# channel-service:").unwrap();
+    write(
+        dir,
+        "berth.toml",
+        &format!("{}{}", &manifest[..start], &manifest[end..]),
+    );
+    let ignore = "services/ai-engine/Dockerfile.dockerignore";
+    write(dir, ignore, &format!("{}extra/\n", read(dir, ignore)));
+
+    let out = run_ok(dir, &["generate"]);
+    assert!(out.contains("orphaned     services/ai-engine/Dockerfile (no longer in the plan; `berth generate --prune` removes it)"), "{out}");
+    assert!(dir.join("services/ai-engine/Dockerfile").exists());
+    let check = berth_in(dir, &["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(text(&check.stdout).contains("services/ai-engine/Dockerfile: orphaned"));
+
+    let out = run_ok(dir, &["generate", "--prune"]);
+    assert!(
+        out.contains("removed      services/ai-engine/Dockerfile"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "orphaned     {ignore} (no longer in the plan and edited by hand"
+        )),
+        "{out}"
+    );
+    assert!(!dir.join("services/ai-engine/Dockerfile").exists());
+    assert!(dir.join(ignore).exists(), "edited orphan must stay");
+    assert!(
+        dir.join("services/ai-engine/app/main.py").exists(),
+        "seeded code is never removed"
+    );
+    // Once the user deletes the edited file, the project is clean again.
+    std::fs::remove_file(dir.join(ignore)).unwrap();
+    run_ok(dir, &["generate"]);
+    let check = berth_in(dir, &["check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+}
+
+#[test]
+fn lock_and_merge_results_are_byte_identical_across_runs() {
+    let (a, b) = (tempdir(), tempdir());
+    for dir in [a.path(), b.path()] {
+        edited_project(dir);
+        run_ok(dir, &["generate"]);
+    }
+    let (ta, tb) = (read_tree(a.path()), read_tree(b.path()));
+    assert!(ta.keys().any(|k| k.starts_with(".berth/lock.toml")));
+    assert_eq!(ta, tb);
+    let lock = read(a.path(), ".berth/lock.toml");
+    assert!(
+        lock.contains("standard_version = \"2026.12\""),
+        "{}",
+        &lock[..400]
+    );
+}
+
+#[test]
+fn a_run_killed_after_any_write_leaves_old_or_new_files_and_rerun_completes() {
+    let pre = tempdir();
+    edited_project(pre.path());
+    let post = tempdir();
+    copy_dir(pre.path(), post.path());
+    run_ok(post.path(), &["generate"]);
+    let (old, new) = (read_tree(pre.path()), read_tree(post.path()));
+
+    let mut completed_at = None;
+    for n in 0..200 {
+        let tmp = tempdir();
+        copy_dir(pre.path(), tmp.path());
+        let out = berth()
+            .current_dir(tmp.path())
+            .arg("generate")
+            .env("BERTH_FAULT_AFTER_WRITES", n.to_string())
+            .output()
+            .unwrap();
+        if out.status.success() {
+            completed_at = Some(n);
+            assert_eq!(read_tree(tmp.path()), new);
+            break;
+        }
+        assert!(
+            text(&out.stderr).contains(&format!("fault injected after {n} write(s)")),
+            "{}",
+            text(&out.stderr)
+        );
+        for (path, bytes) in read_tree(tmp.path()) {
+            assert!(
+                old.get(&path) == Some(&bytes) || new.get(&path) == Some(&bytes),
+                "after {n} writes {path} is neither the old nor the new file"
+            );
+        }
+        let check = berth_in(tmp.path(), &["check"]);
+        assert_eq!(
+            check.status.code(),
+            Some(1),
+            "check must fail on a half-done run (after {n} writes)"
+        );
+        run_ok(tmp.path(), &["generate"]);
+        assert_eq!(
+            read_tree(tmp.path()),
+            new,
+            "re-running generate after {n} writes did not complete the job"
+        );
+    }
+    let writes = completed_at.expect("generate never completed");
+    assert!(
+        writes > 10,
+        "the update should rewrite many files, wrote {writes}"
+    );
+}
