@@ -94,6 +94,14 @@ pub enum Error {
     #[error("{message}\n  fix: {fix}")]
     Usage { message: String, fix: String },
 
+    /// Ctrl-C or Esc at a prompt of the wizard: nothing was written.
+    #[error("interrupted: nothing was written")]
+    Interrupted,
+
+    /// "no" at the wizard's final confirmation: nothing was written.
+    #[error("cancelled: nothing was written")]
+    Declined,
+
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -105,7 +113,8 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Io { .. } => 1,
+            Error::Io { .. } | Error::Declined => 1,
+            Error::Interrupted => 130,
             _ => 2,
         }
     }

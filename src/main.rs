@@ -21,6 +21,7 @@ mod plan;
 mod standard;
 mod templates;
 mod validate;
+mod wizard;
 
 use clap::Parser;
 

@@ -1,4 +1,8 @@
 //! `berth init`: write berth.toml from a preset and render the whole tree.
+//!
+//! The answers (project name, preset, environments, gateway) come from the flags (`--yes`, or
+//! no terminal) or from the wizard, which asks only what the flags left open. Either way they
+//! become one `Answers`, whose manifest then goes through the same validation, plan and write.
 
 use std::path::{Path, PathBuf};
 
@@ -6,11 +10,15 @@ use heck::ToKebabCase;
 
 use crate::apply::Options;
 use crate::cli::{InitArgs, Preset};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::manifest::{self, Manifest};
 use crate::manifest_edit::{self, NewService};
 use crate::pipeline::{self, ManifestChange, Session};
 use crate::standard::Standard;
+use crate::validate;
+use crate::wizard::{self, Terminal};
+
+use super::new::Refusal;
 
 pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &InitArgs) -> Result<i32> {
     let root = match (&args.path, dir) {
@@ -24,17 +32,19 @@ pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &InitArgs) -> Res
             path: manifest_path,
         });
     }
-    if !args.write.yes {
-        if !super::interactive() {
-            return Err(super::needs_flags("init", "--preset mvp|minimal"));
-        }
-        return Err(Error::Usage {
-            message: "the interactive `berth init` wizard is not built yet".into(),
-            fix: "pass --preset mvp|minimal and --yes".into(),
-        });
+    if !args.write.yes && !super::interactive() {
+        return Err(super::needs_flags("init", "--preset mvp|minimal"));
     }
     let session = Session::open(&root, None, templates)?;
-    let answers = Answers::from_flags(args, &root, &session.standard);
+    let mut terminal = None;
+    let answers = if args.write.yes {
+        Answers::from_flags(args, &root, &session.standard)
+    } else {
+        // A bad flag is an error before the first question.
+        check_flags(args, &session.standard)?;
+        let prompter = terminal.insert(Terminal::new());
+        wizard::init(prompter, args, &default_name(&root), &session.standard)?
+    };
     let text = answers.manifest_text(&session.standard);
     let manifest = Manifest::parse(&text, &manifest_path)?;
     let project = session.resolve(&manifest)?;
@@ -46,19 +56,72 @@ pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &InitArgs) -> Res
             ..Options::default()
         },
     )?;
+    let change = || ManifestChange {
+        old: None,
+        new: &text,
+    };
+    if let Some(prompter) = terminal.as_mut()
+        && !args.write.dry_run
+    {
+        wizard::review(prompter, &prepared, &change())?;
+    }
     pipeline::finish(
         &session,
         &prepared,
-        Some(ManifestChange {
-            old: None,
-            new: &text,
-        }),
+        Some(change()),
         args.write.dry_run,
         false,
     )
 }
 
-/// Everything `init` needs to know; from flags (and, later, from the wizard).
+/// Checks the flags the wizard will not ask again, as berth.toml would check them.
+fn check_flags(args: &InitArgs, standard: &Standard) -> Result<()> {
+    let mut problems = Vec::new();
+    if let Some(name) = &args.name
+        && let Err(r) = check_name(name, standard)
+    {
+        problems.push(Problem::new(
+            "--name",
+            format!("{name:?}"),
+            r.message,
+            r.fix,
+        ));
+    }
+    if let Some(envs) = &args.environments
+        && let Err(r) = check_environments(envs, standard)
+    {
+        problems.push(Problem::new("--env", envs.join(","), r.message, r.fix));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::invalid("the command line", problems))
+    }
+}
+
+/// Checks a project name with the rule berth.toml's `project.name` is checked with.
+pub fn check_name(name: &str, standard: &Standard) -> Result<(), Refusal> {
+    let answers = Answers {
+        name: name.to_string(),
+        preset: Preset::Minimal,
+        environments: standard.environments.names.clone(),
+        gateway: false,
+    };
+    answers.check(standard, "project.name")
+}
+
+/// Checks a list of environments with the rule of berth.toml's `project.environments`.
+pub fn check_environments(environments: &[String], standard: &Standard) -> Result<(), Refusal> {
+    let answers = Answers {
+        name: "app".to_string(),
+        preset: Preset::Minimal,
+        environments: environments.to_vec(),
+        gateway: false,
+    };
+    answers.check(standard, "project.environments")
+}
+
+/// Everything `init` needs to know; from the flags or from the wizard.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answers {
     pub name: String,
@@ -85,6 +148,26 @@ impl Answers {
         }
     }
 
+    /// The first problem `validate::resolve` finds in `field` of the manifest these answers
+    /// write. Checking through the manifest keeps one rule per field, wherever the value
+    /// comes from.
+    pub fn check(&self, standard: &Standard, field: &str) -> Result<(), Refusal> {
+        let text = self.manifest_text(standard);
+        let path = Path::new(manifest::FILE_NAME);
+        let result = Manifest::parse(&text, path)
+            .and_then(|m| validate::resolve(&m, standard, manifest::FILE_NAME));
+        match result {
+            Ok(_) => Ok(()),
+            Err(Error::Invalid { problems, .. }) => {
+                match problems.into_iter().find(|p| p.field == field) {
+                    Some(p) => Err(Refusal::new(p.message, p.fix)),
+                    None => Ok(()),
+                }
+            }
+            Err(other) => Err(Refusal::new(other.to_string(), "choose another value")),
+        }
+    }
+
     pub fn manifest_text(&self, standard: &Standard) -> String {
         let services: Vec<NewService> = match self.preset {
             Preset::Minimal => Vec::new(),
@@ -107,7 +190,7 @@ impl Answers {
 }
 
 /// The project name from the folder's name, as lowercase kebab-case.
-fn default_name(root: &Path) -> String {
+pub fn default_name(root: &Path) -> String {
     let abs = if root.is_absolute() {
         root.to_path_buf()
     } else {

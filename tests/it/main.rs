@@ -8,4 +8,5 @@ mod env_roundtrip;
 mod regenerate;
 mod scripts;
 mod tree_snapshots;
+mod wizard;
 mod workflow;

@@ -1,0 +1,23 @@
+//! The interactive wizard of `berth new` and `berth init`: questions in, answers out.
+//!
+//! The wizard only collects answers. It returns the structs the flags path builds
+//! (`manifest_edit::NewService` for `new`, `commands::init::Answers` for `init`), checked with
+//! the flags' own rules, and the command then runs the same validation, plan and write as
+//! without a terminal; the last step, `review`, shows what that write will do before it
+//! happens. Questions talk to a `Prompter` (prompter.rs): dialoguer on a terminal
+//! (terminal.rs, which also owns Esc / Ctrl-C handling), a scripted fake in unit tests. One
+//! small function per question, in new_service.rs and init.rs.
+
+mod init;
+mod new_service;
+mod prompter;
+mod review;
+mod terminal;
+
+#[cfg(test)]
+mod tests;
+
+pub use init::init;
+pub use new_service::new_service;
+pub use review::review;
+pub use terminal::Terminal;

@@ -1,0 +1,187 @@
+//! The questions of `berth new`, one small function each, in the order they are asked.
+//!
+//! Each question shows the default the flags path would take (from the standard's table for a
+//! known name, else from the standard's defaults for the kind) and checks what is typed with the
+//! same `Rules` as the flags, so a refused answer is re-asked with the reason a flag would get.
+//! A question whose flag was given is skipped; an answer equal to its default is recorded as
+//! "not given", so that accepting every default writes exactly what `berth new NAME --yes`
+//! writes (and the standard's values stay unpinned in berth.toml).
+
+use crate::commands::new::{Choices, Defaults, Refusal, Rules};
+use crate::error::Result;
+use crate::manifest::Kind;
+use crate::manifest_edit::NewService;
+
+use super::prompter::Prompter;
+
+/// Asks what `given` (the checked flags) leaves open and returns the service to add.
+pub fn new_service(p: &mut dyn Prompter, given: Choices, rules: &Rules) -> Result<NewService> {
+    let mut c = given;
+    let name = match c.name.clone() {
+        Some(name) => name,
+        None => ask_name(p, rules)?,
+    };
+    c.name = Some(name.clone());
+    if c.kind.is_none() {
+        let standard = rules.defaults(&name, None);
+        c.kind = changed(ask_kind(p, rules, &name, &standard)?, standard.kind);
+    }
+    let d = rules.defaults(&name, c.kind);
+    if c.port.is_none() {
+        c.port = changed(ask_port(p, rules, &name, &d)?, d.port);
+    }
+    if c.workers.is_none() {
+        c.workers = changed(ask_workers(p, rules, &name, &d)?, d.workers);
+    }
+    if c.depends_on.is_none() {
+        c.depends_on = Some(ask_depends_on(p, rules)?);
+    }
+    let waits = c.depends_on.as_ref().is_some_and(|deps| !deps.is_empty());
+    if c.wait_timeout.is_none() && waits {
+        c.wait_timeout = changed(ask_wait_timeout(p, rules, &d)?, d.wait_timeout);
+    }
+    if c.route.is_none() && rules.has_gateway() {
+        c.route = changed(ask_route(p, rules, &name, &d)?, d.route.clone());
+    }
+    Ok(rules.service(&c))
+}
+
+/// `None` when the answer is the default: the standard's value applies.
+fn changed<T: PartialEq>(answer: T, default: T) -> Option<T> {
+    (answer != default).then_some(answer)
+}
+
+/// The reason shown when `subject` (the answer, as the user would name it) is refused.
+fn reason(subject: &str, r: &Refusal) -> String {
+    if r.message.starts_with(subject) {
+        format!("{}; {}", r.message, r.fix)
+    } else {
+        format!("{subject} {}; {}", r.message, r.fix)
+    }
+}
+
+fn number(text: &str) -> std::result::Result<i64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number"))
+}
+
+/// An input question for a number that `rule` turns into a `T`.
+fn ask_number<T: ToString>(
+    p: &mut dyn Prompter,
+    prompt: &str,
+    default: T,
+    subject: &str,
+    rule: impl Fn(i64) -> std::result::Result<T, Refusal>,
+) -> Result<T> {
+    let check = |text: &str| {
+        let raw = number(text)?;
+        rule(raw)
+            .map(drop)
+            .map_err(|r| reason(&format!("{subject} {raw}"), &r))
+    };
+    let answer = p.input(prompt, Some(&default.to_string()), &check)?;
+    let raw = number(&answer).expect("the answer passed the check");
+    Ok(rule(raw).unwrap_or_else(|_| unreachable!("the answer passed the check")))
+}
+
+pub fn ask_name(p: &mut dyn Prompter, rules: &Rules) -> Result<String> {
+    let check = |name: &str| {
+        rules
+            .name(name)
+            .map_err(|r| reason(&format!("{name:?}"), &r))
+    };
+    p.input(
+        "Service name (lowercase kebab-case, e.g. billing-api)",
+        None,
+        &check,
+    )
+}
+
+pub fn ask_kind(
+    p: &mut dyn Prompter,
+    rules: &Rules,
+    name: &str,
+    standard: &Defaults,
+) -> Result<Kind> {
+    if standard.from_table {
+        p.note(&format!(
+            "{name} is in the standard's table: {}, port {}, {} worker(s) ({}).",
+            standard.kind, standard.port, standard.workers, standard.workers_reason
+        ));
+    }
+    let items: Vec<String> = Kind::ALL
+        .iter()
+        .map(|k| format!("{:<10} {}", k.as_str(), rules.standard.kind(*k).summary))
+        .collect();
+    let default = Kind::ALL
+        .iter()
+        .position(|k| *k == standard.kind)
+        .unwrap_or(0);
+    let index = p.select("Kind of service", &items, default)?;
+    Ok(Kind::ALL[index])
+}
+
+pub fn ask_port(p: &mut dyn Prompter, rules: &Rules, name: &str, d: &Defaults) -> Result<u16> {
+    let prompt = if d.from_table && rules.standard.service(name).map(|r| r.port) == Some(d.port) {
+        format!("Port (the standard's for {name})")
+    } else {
+        "Port (the next free one)".to_string()
+    };
+    ask_number(p, &prompt, d.port, "port", |raw| rules.port(raw))
+}
+
+pub fn ask_workers(p: &mut dyn Prompter, rules: &Rules, name: &str, d: &Defaults) -> Result<u32> {
+    let whom = if d.from_table {
+        name.to_string()
+    } else {
+        format!("{} services", d.kind)
+    };
+    p.note(&format!(
+        "Workers: the standard gives {whom} {} ({}).",
+        d.workers, d.workers_reason
+    ));
+    ask_number(p, "Uvicorn workers", d.workers, "workers", |raw| {
+        rules.workers(raw)
+    })
+}
+
+pub fn ask_depends_on(p: &mut dyn Prompter, rules: &Rules) -> Result<Vec<String>> {
+    let services = rules.services();
+    if services.is_empty() {
+        p.note("Depends on: nothing yet (berth.toml has no other service).");
+        return Ok(Vec::new());
+    }
+    let items: Vec<String> = services
+        .iter()
+        .map(|s| format!("{:<20} {}, port {}", s.name, s.kind, s.port))
+        .collect();
+    let ticked = p.multi_select(
+        "Depends on (space ticks, enter accepts; none is fine)",
+        &items,
+        &vec![false; items.len()],
+    )?;
+    Ok(ticked
+        .into_iter()
+        .map(|i| services[i].name.clone())
+        .collect())
+}
+
+pub fn ask_wait_timeout(p: &mut dyn Prompter, rules: &Rules, d: &Defaults) -> Result<u32> {
+    ask_number(
+        p,
+        "Seconds to wait for each dependency at start",
+        d.wait_timeout,
+        "timeout",
+        |raw| rules.wait_timeout(raw),
+    )
+}
+
+pub fn ask_route(p: &mut dyn Prompter, rules: &Rules, name: &str, d: &Defaults) -> Result<String> {
+    let check = |route: &str| {
+        rules
+            .route(name, route)
+            .map_err(|r| reason(&format!("route {route:?}"), &r))
+    };
+    p.input("Gateway route prefix", Some(&d.route), &check)
+}

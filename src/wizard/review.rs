@@ -1,0 +1,57 @@
+//! The wizard's last step: what will be written, the diff on request, and the confirmation.
+//!
+//! It reads the same `Prepared` value that `pipeline::finish` then writes, so the list and the
+//! diff shown are exactly what a "yes" writes; a "no" is `Error::Declined` (exit 1) and nothing
+//! is written.
+
+use crate::apply::{self, Prepared, Status};
+use crate::error::{Error, Result};
+use crate::manifest;
+use crate::pipeline::ManifestChange;
+
+use super::prompter::Prompter;
+
+pub fn review(p: &mut dyn Prompter, prepared: &Prepared, change: &ManifestChange) -> Result<()> {
+    p.note(&summary(prepared, change));
+    if p.confirm("Show the diff?", false)? {
+        let manifest = (change.old != Some(change.new))
+            .then(|| (manifest::FILE_NAME, change.old.unwrap_or(""), change.new));
+        p.note(&apply::diff(prepared, manifest));
+    }
+    if p.confirm("Write these files?", true)? {
+        Ok(())
+    } else {
+        Err(Error::Declined)
+    }
+}
+
+/// One line per file that will be created or changed, labelled as the final report labels it.
+pub fn summary(prepared: &Prepared, change: &ManifestChange) -> String {
+    let mut lines = Vec::new();
+    if change.old != Some(change.new) {
+        let label = if change.old.is_none() {
+            "created"
+        } else {
+            "updated"
+        };
+        lines.push(format!("  {label:<12} {}", manifest::FILE_NAME));
+    }
+    for c in &prepared.changes {
+        if c.write.is_none() && c.sidecar.is_none() && c.status != Status::Removed {
+            continue;
+        }
+        let mut line = format!("  {:<12} {}", c.status.label(), c.path);
+        if let Some((sidecar, _)) = &c.sidecar {
+            line.push_str(&format!(" (new render in {sidecar})"));
+        }
+        if let Some(note) = &c.note {
+            line.push_str(&format!(" ({note})"));
+        }
+        lines.push(line);
+    }
+    format!(
+        "berth will write {} file(s):\n{}",
+        lines.len(),
+        lines.join("\n")
+    )
+}
