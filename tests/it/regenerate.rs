@@ -151,15 +151,21 @@ fn update_replaces_untouched_files_merges_edits_and_keeps_env_values() {
     assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stdout));
 }
 
-#[test]
-fn edit_on_a_changed_line_conflicts_with_markers() {
-    let tmp = tempdir();
-    let dir = tmp.path();
+/// init, then an edit on the very line the update changes (the health-check interval).
+fn conflicting_project(dir: &Path) -> (&'static str, String) {
     init_mvp(dir);
     let df = "services/channel-service/Dockerfile";
     let edited = replace_once(&read(dir, df), "--interval=30s", "--interval=45s");
     write(dir, df, &edited);
     write_update(dir);
+    (df, edited)
+}
+
+#[test]
+fn edit_on_a_changed_line_conflicts_with_markers() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let (df, _) = conflicting_project(dir);
     let out = berth_in(dir, &["generate"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(
@@ -237,11 +243,7 @@ fn keep_ours(text: &str) -> String {
 fn sidecar_mode_leaves_the_file_and_writes_the_new_render_beside_it() {
     let tmp = tempdir();
     let dir = tmp.path();
-    init_mvp(dir);
-    let df = "services/channel-service/Dockerfile";
-    let edited = replace_once(&read(dir, df), "--interval=30s", "--interval=45s");
-    write(dir, df, &edited);
-    write_update(dir);
+    let (df, edited) = conflicting_project(dir);
     let out = berth_in(dir, &["generate", "--conflict", "sidecar"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
