@@ -2,11 +2,11 @@
 {{ header_hash }}
 """Start the gateway: fill the upstream URLs into nginx's configuration, then exec nginx.
 
-The configuration template holds ${NAME_URL} placeholders; their values come from the
-environment (the .env file of each environment, through Compose), so no URL or port is baked
-into the image. A missing or malformed URL stops the start with a one-line reason instead of
-letting nginx start with a broken route. Runs as the image's non-root user: everything nginx
-writes lives under /tmp/nginx.
+The configuration template holds ${NAME_URL} placeholders (comment lines are left alone);
+their values come from the environment (the .env file of each environment, through Compose),
+so no URL or port is baked into the image. A missing or malformed URL stops the start with a
+one-line reason instead of letting nginx start with a broken route. Runs as the image's
+non-root user: everything nginx writes lives under /tmp/nginx.
 """
 
 import os
@@ -34,7 +34,11 @@ def render(template: str, env: dict[str, str]) -> str:
             fail(f"{name}={url!r} is not a URL like http://host:port")
         return url
 
-    return PLACEHOLDER.sub(value, template)
+    # Comment lines are copied as they are: they may mention the ${NAME_URL} syntax itself.
+    return "".join(
+        line if line.lstrip().startswith("#") else PLACEHOLDER.sub(value, line)
+        for line in template.splitlines(keepends=True)
+    )
 
 
 def main() -> None:
