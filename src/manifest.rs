@@ -66,6 +66,10 @@ pub struct Manifest {
     pub gateway: GatewaySection,
     #[serde(default)]
     pub services: BTreeMap<String, ServiceSection>,
+    /// Declared infrastructure: dependencies that Compose does not run (a managed database, a
+    /// broker), reached at a URL the .env files own: `[infra.postgres] url = "tcp://db:5432"`.
+    #[serde(default)]
+    pub infra: BTreeMap<String, InfraSection>,
     /// Extra variables per environment: `[env.dev] FEATURE_FLAG = "on"`.
     #[serde(default)]
     pub env: BTreeMap<String, BTreeMap<String, String>>,
@@ -89,6 +93,13 @@ pub struct GatewaySection {
     pub enabled: bool,
     #[serde(default)]
     pub port: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InfraSection {
+    /// `tcp://host:port` (up when a connection opens) or `http(s)://host[:port]/path` (up on 2xx).
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

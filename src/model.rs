@@ -17,6 +17,8 @@ pub struct Project {
     pub gateway: Option<Gateway>,
     /// Sorted by name: output order never depends on the order of the manifest.
     pub services: Vec<Service>,
+    /// Declared infrastructure, sorted by name.
+    pub infra: Vec<Infra>,
     /// Extra variables per environment, from `[env.<name>]`.
     pub extra_env: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -37,7 +39,12 @@ pub struct Service {
     pub workers: u32,
     /// Why this many workers (from the standard), shown in comments and the wizard.
     pub workers_reason: String,
+    /// Everything this service waits for, services and infrastructure, in manifest order.
     pub depends_on: Vec<String>,
+    /// The same, resolved: what wait-for-services probes for each.
+    pub waits: Vec<Wait>,
+    /// Only the services among `depends_on` (Compose's `depends_on`).
+    pub service_deps: Vec<String>,
     /// Seconds this service waits for each of its dependencies.
     pub wait_timeout: u32,
     /// Gateway route prefix, e.g. `/auth-service`.
@@ -50,8 +57,32 @@ pub struct Service {
     pub from_standard: bool,
 }
 
+/// Infrastructure declared in berth.toml: waited for, never run by Compose.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Infra {
+    pub name: String,
+    /// Default URL, written to the .env files as `<KEY>_URL` (the user's per environment).
+    pub url: String,
+    pub key: String,
+}
+
+/// One dependency as wait-for-services sees it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Wait {
+    pub name: String,
+    /// `AUTH_SERVICE`: the dependency's URL is `${AUTH_SERVICE_URL}` in the .env files.
+    pub key: String,
+    /// Appended to that URL to probe it: a service's health route, nothing for infrastructure.
+    pub probe_path: String,
+    pub is_service: bool,
+}
+
 impl Project {
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)
+    }
+
+    pub fn infra(&self, name: &str) -> Option<&Infra> {
+        self.infra.iter().find(|i| i.name == name)
     }
 }

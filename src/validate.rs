@@ -11,7 +11,7 @@ use heck::{ToShoutySnakeCase, ToSnakeCase};
 
 use crate::error::{Error, Problem, Result};
 use crate::manifest::{Kind, Manifest};
-use crate::model::{Gateway, Project, Service};
+use crate::model::{Gateway, Infra, Project, Service, Wait};
 use crate::standard::Standard;
 
 /// Names that cannot be services: they name berth's own parts.
@@ -137,6 +137,38 @@ fn env_key(key: &str) -> std::result::Result<(), String> {
     }
 }
 
+/// Checks an infrastructure URL: `tcp://host:port` or `http(s)://host[:port][/path]`.
+pub fn infra_url(url: &str) -> std::result::Result<(), String> {
+    let bad = || {
+        Err("must be tcp://host:port or http(s)://host[:port]/path (host: letters, digits, '.', '-')"
+            .to_string())
+    };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return bad();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    let path_ok = path
+        .chars()
+        .all(|c| c.is_ascii_graphic() && c != '\'' && c != '"');
+    match scheme {
+        "tcp" if host_ok && port.is_some() && port_ok && path.is_empty() => Ok(()),
+        "http" | "https" if host_ok && port_ok && path_ok => Ok(()),
+        _ => bad(),
+    }
+}
+
 /// The first port from the standard's `first_free` that no service and no gateway uses.
 pub fn next_free_port(standard: &Standard, used: &BTreeSet<u16>) -> u16 {
     (standard.ports.first_free..=standard.limits.max_port)
@@ -228,6 +260,40 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
     } else {
         None
     };
+
+    let mut infra = Vec::new();
+    for (name, section) in &manifest.infra {
+        if let Err(msg) = service_name(name) {
+            bad(
+                format!("infra.{name}"),
+                &format!("{name:?}"),
+                format!("infrastructure name {msg}"),
+                service_name_fix(name),
+            );
+            continue;
+        }
+        if manifest.services.contains_key(name) {
+            bad(
+                format!("infra.{name}"),
+                &format!("{name:?}"),
+                "is also the name of a service".into(),
+                "rename one of them".into(),
+            );
+        }
+        if let Err(msg) = infra_url(&section.url) {
+            bad(
+                format!("infra.{name}.url"),
+                &format!("{:?}", section.url),
+                msg,
+                format!("use e.g. \"tcp://{name}:5432\""),
+            );
+        }
+        infra.push(Infra {
+            name: name.clone(),
+            url: section.url.clone(),
+            key: name.to_shouty_snake_case(),
+        });
+    }
 
     let mut services = Vec::new();
     let mut routes: BTreeMap<String, String> = BTreeMap::new();
@@ -348,12 +414,17 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
                     "a service cannot depend on itself".into(),
                     "remove it from depends_on".into(),
                 );
-            } else if !manifest.services.contains_key(dep) {
-                let known: Vec<&str> = manifest.services.keys().map(String::as_str).collect();
+            } else if !manifest.services.contains_key(dep) && !manifest.infra.contains_key(dep) {
+                let known: Vec<&str> = manifest
+                    .services
+                    .keys()
+                    .chain(manifest.infra.keys())
+                    .map(String::as_str)
+                    .collect();
                 bad(
                     field("depends_on"),
                     &format!("{dep:?}"),
-                    "is not a service in berth.toml".into(),
+                    "is not a service or declared infrastructure in berth.toml".into(),
                     if known.is_empty() {
                         "add that service first (berth new NAME)".to_string()
                     } else {
@@ -370,6 +441,24 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
             }
         }
 
+        let waits: Vec<Wait> = section
+            .depends_on
+            .iter()
+            .filter(|d| manifest.services.contains_key(*d) || manifest.infra.contains_key(*d))
+            .map(|d| {
+                let is_service = manifest.services.contains_key(d);
+                Wait {
+                    name: d.clone(),
+                    key: d.to_shouty_snake_case(),
+                    probe_path: if is_service {
+                        standard.healthcheck.path.clone()
+                    } else {
+                        String::new()
+                    },
+                    is_service,
+                }
+            })
+            .collect();
         services.push(Service {
             name: name.clone(),
             kind,
@@ -377,6 +466,12 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
             workers,
             workers_reason,
             depends_on: section.depends_on.clone(),
+            service_deps: waits
+                .iter()
+                .filter(|w| w.is_service)
+                .map(|w| w.name.clone())
+                .collect(),
+            waits,
             wait_timeout,
             route: route_value,
             key: name.to_shouty_snake_case(),
@@ -411,7 +506,7 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
                     msg,
                     "rename the variable".into(),
                 );
-            } else if is_berth_key(key, &services) {
+            } else if is_berth_key(key, &services, &infra) {
                 bad(
                     format!("env.{env}.{key}"),
                     &format!("{key:?}"),
@@ -430,12 +525,13 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
         environments,
         gateway,
         services,
+        infra,
         extra_env: manifest.env.clone(),
     })
 }
 
 /// True for the variables berth itself writes into the .env files.
-fn is_berth_key(key: &str, services: &[Service]) -> bool {
+fn is_berth_key(key: &str, services: &[Service], infra: &[Infra]) -> bool {
     const GLOBAL: [&str; 5] = [
         "IMAGE_PREFIX",
         "IMAGE_TAG",
@@ -444,6 +540,7 @@ fn is_berth_key(key: &str, services: &[Service]) -> bool {
         "GATEWAY_WAIT_TIMEOUT",
     ];
     GLOBAL.contains(&key)
+        || infra.iter().any(|i| key == format!("{}_URL", i.key))
         || services.iter().any(|s| {
             key.strip_prefix(&s.key)
                 .and_then(|rest| rest.strip_prefix('_'))
@@ -538,6 +635,30 @@ mod tests {
             service_name_fix("Billing_API"),
             "use a name like \"billing-api\""
         );
+    }
+
+    #[test]
+    fn infra_urls() {
+        for ok in [
+            "tcp://db:5432",
+            "tcp://10.0.0.5:6379",
+            "http://search:9200/_cluster/health",
+            "https://vault.example.com",
+        ] {
+            assert_eq!(infra_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "db:5432",
+            "tcp://db",
+            "tcp://db:0",
+            "tcp://db:99999",
+            "ftp://x:1",
+            "tcp://d b:1",
+            "http://x/'q'",
+            "tcp://db:5432/x",
+        ] {
+            assert!(infra_url(bad).is_err(), "{bad} should be rejected");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::cli::NewArgs;
 use crate::error::{Error, Problem, Result};
 use crate::manifest::{self, Kind, Manifest};
 use crate::manifest_edit::{self, NewService};
-use crate::model::{Project, Service};
+use crate::model::{Infra, Project, Service};
 use crate::pipeline::{self, ManifestChange, Session};
 use crate::standard::Standard;
 use crate::validate;
@@ -156,6 +156,11 @@ impl<'a> Rules<'a> {
         &self.current.services
     }
 
+    /// Infrastructure declared in berth.toml (`[infra.NAME]`).
+    pub fn infra(&self) -> &[Infra] {
+        &self.current.infra
+    }
+
     pub fn has_gateway(&self) -> bool {
         self.current.gateway.is_some()
     }
@@ -214,14 +219,19 @@ impl<'a> Rules<'a> {
     }
 
     pub fn dependency(&self, dep: &str) -> Result<(), Refusal> {
-        if self.current.service(dep).is_some() {
+        if self.current.service(dep).is_some() || self.current.infra(dep).is_some() {
             return Ok(());
         }
-        let known: Vec<&str> = self.services().iter().map(|s| s.name.as_str()).collect();
+        let known: Vec<&str> = self
+            .services()
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(self.infra().iter().map(|i| i.name.as_str()))
+            .collect();
         Err(Refusal::new(
-            "is not a service in berth.toml",
+            "is not a service or declared infrastructure in berth.toml",
             if known.is_empty() {
-                "add that service first".to_string()
+                "add that service first, or declare it under [infra.NAME] in berth.toml".to_string()
             } else {
                 format!("use some of {}", known.join(", "))
             },

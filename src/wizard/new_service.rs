@@ -147,24 +147,31 @@ pub fn ask_workers(p: &mut dyn Prompter, rules: &Rules, name: &str, d: &Defaults
 }
 
 pub fn ask_depends_on(p: &mut dyn Prompter, rules: &Rules) -> Result<Vec<String>> {
-    let services = rules.services();
-    if services.is_empty() {
-        p.note("Depends on: nothing yet (berth.toml has no other service).");
+    let (services, infra) = (rules.services(), rules.infra());
+    if services.is_empty() && infra.is_empty() {
+        p.note("Depends on: nothing yet (berth.toml has no other service and no [infra]).");
         return Ok(Vec::new());
     }
+    let names: Vec<&str> = services
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(infra.iter().map(|i| i.name.as_str()))
+        .collect();
     let items: Vec<String> = services
         .iter()
         .map(|s| format!("{:<20} {}, port {}", s.name, s.kind, s.port))
+        .chain(
+            infra
+                .iter()
+                .map(|i| format!("{:<20} infrastructure, {}", i.name, i.url)),
+        )
         .collect();
     let ticked = p.multi_select(
         "Depends on (space ticks, enter accepts; none is fine)",
         &items,
         &vec![false; items.len()],
     )?;
-    Ok(ticked
-        .into_iter()
-        .map(|i| services[i].name.clone())
-        .collect())
+    Ok(ticked.into_iter().map(|i| names[i].to_string()).collect())
 }
 
 pub fn ask_wait_timeout(p: &mut dyn Prompter, rules: &Rules, d: &Defaults) -> Result<u32> {

@@ -257,6 +257,41 @@ fn dependencies_are_chosen_among_the_existing_services() {
 }
 
 #[test]
+fn declared_infrastructure_is_offered_after_the_services() {
+    let s = standard();
+    let mut text = Answers {
+        name: "demo".into(),
+        preset: Preset::Minimal,
+        environments: s.environments.names.clone(),
+        gateway: false,
+    }
+    .manifest_text(&s);
+    text.push_str(
+        "\n[infra.postgres]\nurl = \"tcp://db:5432\"\n\n[services.billing]\nport = 8005\n",
+    );
+    let manifest = Manifest::parse(&text, Path::new("berth.toml")).unwrap();
+    let current = validate::resolve(&manifest, &s, "berth.toml").unwrap();
+    let rules = Rules::new(&current, &s);
+    let mut p = Scripted::new([Reply::Ticks(vec![1])]);
+    assert_eq!(ask_depends_on(&mut p, &rules).unwrap(), ["postgres"]);
+    let q = p.question("Depends on");
+    assert!(q.items[0].starts_with("billing "), "{:?}", q.items);
+    assert!(
+        q.items[1].starts_with("postgres ") && q.items[1].contains("infrastructure, tcp://db:5432"),
+        "{:?}",
+        q.items
+    );
+    assert_eq!(rules.dependency("postgres"), Ok(()));
+    assert!(
+        rules
+            .dependency("redis")
+            .unwrap_err()
+            .fix
+            .contains("billing, postgres")
+    );
+}
+
+#[test]
 fn wait_timeout_default_is_the_standards_for_the_kind() {
     let s = standard();
     let current = mvp(&s);

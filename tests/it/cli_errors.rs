@@ -162,6 +162,32 @@ fn bad_manifest_values_are_all_reported() {
 }
 
 #[test]
+fn bad_infrastructure_declarations() {
+    let tmp = tempdir();
+    init_mvp(tmp.path());
+    let manifest = tmp.path().join("berth.toml");
+    let good = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{good}\n[infra.postgres]\nurl = \"postgres:5432\"\n\n[infra.auth-service]\nurl = \"tcp://x:1\"\n")).unwrap();
+    rejects(
+        tmp.path(),
+        &["generate"],
+        &[
+            "infra.postgres.url = \"postgres:5432\"",
+            "tcp://host:port",
+            "tcp://postgres:5432",
+            "infra.auth-service",
+            "also the name of a service",
+        ],
+    );
+    std::fs::write(
+        &manifest,
+        format!("{good}\n[infra.postgres]\nport = 5432\n"),
+    )
+    .unwrap();
+    rejects(tmp.path(), &["generate"], &["berth.toml", "port"]);
+}
+
+#[test]
 fn malformed_manifest_and_unknown_keys_name_the_line() {
     let tmp = tempdir();
     init_mvp(tmp.path());

@@ -251,3 +251,47 @@ fn version_completions_and_help_examples() {
         );
     }
 }
+
+#[test]
+fn declared_infrastructure_is_waited_for_but_not_run() {
+    let tmp = tempdir();
+    init_mvp(tmp.path());
+    let manifest = tmp.path().join("berth.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("\n[infra.postgres]\nurl = \"tcp://postgres.internal:5432\"\n");
+    std::fs::write(&manifest, text).unwrap();
+    run_ok(
+        tmp.path(),
+        &[
+            "new",
+            "billing",
+            "--depends-on",
+            "postgres,auth-service",
+            "--yes",
+        ],
+    );
+    let compose = std::fs::read_to_string(tmp.path().join("docker-compose.yml")).unwrap();
+    let billing = &compose
+        [compose.find("  billing:\n").unwrap()..compose.find("  channel-service:\n").unwrap()];
+    for line in [
+        "      WAIT_FOR: \"postgres,auth-service\"\n",
+        "      WAIT_FOR_POSTGRES_URL: \"${POSTGRES_URL}\"\n",
+        "      WAIT_FOR_POSTGRES_TIMEOUT: \"${BILLING_WAIT_TIMEOUT}\"\n",
+        "      POSTGRES_URL: \"${POSTGRES_URL}\"\n",
+        "      WAIT_FOR_AUTH_SERVICE_URL: \"${AUTH_SERVICE_URL}/health\"\n",
+        "    depends_on:\n      auth-service:\n        condition: service_healthy\n    networks:",
+    ] {
+        assert!(billing.contains(line), "missing {line:?} in:\n{billing}");
+    }
+    assert!(
+        !compose.contains("  postgres:\n"),
+        "infrastructure is not a Compose service"
+    );
+    for env in [".env.dev", ".env.staging", ".env.prod", ".env.example"] {
+        let text = std::fs::read_to_string(tmp.path().join(env)).unwrap();
+        assert!(
+            text.contains("\nPOSTGRES_URL=tcp://postgres.internal:5432\n"),
+            "{env}:\n{text}"
+        );
+    }
+}
