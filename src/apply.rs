@@ -238,6 +238,21 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
 /// Writes everything: `first` (the manifest, when the command changed it), then each file,
 /// then the lock. Each write is atomic.
 pub fn execute(root: &Path, prepared: &Prepared, first: Option<(&str, &str)>) -> Result<()> {
+    // A run killed between creating a temp file and renaming it leaves that temp file behind;
+    // clear such leftovers from every folder this run writes to.
+    let folders: std::collections::BTreeSet<&Path> = prepared
+        .changes
+        .iter()
+        .filter(|c| c.write.is_some() || c.sidecar.is_some())
+        .filter_map(|c| Path::new(&c.path).parent())
+        .chain([
+            Path::new(""),
+            Path::new(lock::FILE).parent().unwrap_or(Path::new("")),
+        ])
+        .collect();
+    for folder in folders {
+        fsio::remove_stale_temp_files(&root.join(folder))?;
+    }
     if let Some((path, content)) = first {
         fsio::write_atomic(&root.join(path), content)?;
     }

@@ -1,6 +1,9 @@
 //! Writing files safely: every write is atomic (a temp file in the same folder, then a rename),
 //! so a crash or kill leaves each file either old or new, never partial.
 //!
+//! A kill between creating a temp file and renaming it can leave a `.berth-tmp-*` file; the next
+//! run removes those from the folders it writes to.
+//!
 //! `tempfile` does the temp-file-and-rename; this module only adds the parent folders and the
 //! permission bits (scripts with a shebang are executable, everything else is 0644).
 //!
@@ -21,7 +24,7 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(".berth-tmp-")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(parent)
         .map_err(|e| Error::io(parent, e))?;
     tmp.write_all(content.as_bytes())
@@ -38,6 +41,24 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
             .map_err(|e| Error::io(path, e))?;
     }
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+const TEMP_PREFIX: &str = ".berth-tmp-";
+
+/// Removes the temp files an interrupted run left in `dir` (a missing folder has none).
+pub fn remove_stale_temp_files(dir: &Path) -> Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+        }
+    }
     Ok(())
 }
 

@@ -381,6 +381,18 @@ fn a_run_killed_after_any_write_leaves_old_or_new_files_and_rerun_completes() {
         );
     }
     let writes = completed_at.expect("generate never completed");
+    // A kill between creating a temp file and renaming it leaves the temp file; the next run
+    // removes it.
+    let tmp = tempdir();
+    copy_dir(pre.path(), tmp.path());
+    write(
+        tmp.path(),
+        "services/auth-service/.berth-tmp-left-over",
+        "half a Dockerfile",
+    );
+    write(tmp.path(), ".berth/.berth-tmp-x", "half a lock");
+    run_ok(tmp.path(), &["generate"]);
+    assert_eq!(read_tree(tmp.path()), new);
     assert!(
         writes > 10,
         "the update should rewrite many files, wrote {writes}"
