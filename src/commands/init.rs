@@ -8,12 +8,11 @@ use std::path::{Path, PathBuf};
 
 use heck::ToKebabCase;
 
-use crate::apply::Options;
 use crate::cli::{InitArgs, Preset};
 use crate::error::{Error, Problem, Result};
 use crate::manifest::{self, Manifest};
 use crate::manifest_edit::{self, NewService};
-use crate::pipeline::{self, ManifestChange, Session};
+use crate::pipeline::{ManifestChange, Session};
 use crate::standard::Standard;
 use crate::validate;
 use crate::wizard::{self, Terminal};
@@ -49,29 +48,11 @@ pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &InitArgs) -> Res
     let manifest = Manifest::parse(&text, &manifest_path)?;
     let project = session.resolve(&manifest)?;
     let plan = session.plan(&project)?;
-    let prepared = session.prepare(
-        &plan,
-        Options {
-            force: args.write.force,
-            ..Options::default()
-        },
-    )?;
-    let change = || ManifestChange {
+    let change = ManifestChange {
         old: None,
         new: &text,
     };
-    if let Some(prompter) = terminal.as_mut()
-        && !args.write.dry_run
-    {
-        wizard::review(prompter, &prepared, &change())?;
-    }
-    pipeline::finish(
-        &session,
-        &prepared,
-        Some(change()),
-        args.write.dry_run,
-        false,
-    )
+    super::write_manifest_change(&session, &plan, change, &args.write, terminal.as_mut())
 }
 
 /// Checks the flags the wizard will not ask again, as berth.toml would check them.

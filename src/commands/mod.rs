@@ -10,7 +10,12 @@ pub mod new;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use crate::apply::Options;
+use crate::cli::WriteArgs;
+use crate::error::{Error, Result};
+use crate::pipeline::{self, ManifestChange, Session};
+use crate::plan::Plan;
+use crate::wizard::{self, Terminal};
 
 /// The project root: `-C DIR`, else the current folder.
 pub fn root(dir: Option<&Path>) -> PathBuf {
@@ -29,4 +34,28 @@ pub fn needs_flags(command: &str, flags: &str) -> Error {
         message: format!("`berth {command}` needs answers and there is no terminal to ask them on"),
         fix: format!("pass {flags} and --yes (defaults are taken for everything not given)"),
     }
+}
+
+/// The end of `init` and `new`: prepare the plan, let the wizard's user review it (when there is
+/// a wizard and this is not a dry run), then write it together with the manifest change.
+pub fn write_manifest_change(
+    session: &Session,
+    plan: &Plan,
+    change: ManifestChange<'_>,
+    write: &WriteArgs,
+    terminal: Option<&mut Terminal>,
+) -> Result<i32> {
+    let prepared = session.prepare(
+        plan,
+        Options {
+            force: write.force,
+            ..Options::default()
+        },
+    )?;
+    if let Some(prompter) = terminal
+        && !write.dry_run
+    {
+        wizard::review(prompter, &prepared, &change)?;
+    }
+    pipeline::finish(session, &prepared, Some(change), write.dry_run, false)
 }

@@ -9,13 +9,12 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::apply::Options;
 use crate::cli::NewArgs;
 use crate::error::{Error, Problem, Result};
 use crate::manifest::{self, Kind, Manifest};
 use crate::manifest_edit::{self, NewService};
 use crate::model::{Infra, Project, Service};
-use crate::pipeline::{self, ManifestChange, Session};
+use crate::pipeline::{ManifestChange, Session};
 use crate::standard::Standard;
 use crate::validate;
 use crate::wizard::{self, Terminal};
@@ -52,29 +51,11 @@ pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &NewArgs) -> Resu
     let new_manifest = Manifest::parse(&new_text, &path)?;
     let project = session.resolve(&new_manifest)?;
     let plan = session.plan(&project)?;
-    let prepared = session.prepare(
-        &plan,
-        Options {
-            force: args.write.force,
-            ..Options::default()
-        },
-    )?;
-    let change = || ManifestChange {
+    let change = ManifestChange {
         old: Some(&text),
         new: &new_text,
     };
-    if let Some(prompter) = terminal.as_mut()
-        && !args.write.dry_run
-    {
-        wizard::review(prompter, &prepared, &change())?;
-    }
-    pipeline::finish(
-        &session,
-        &prepared,
-        Some(change()),
-        args.write.dry_run,
-        false,
-    )
+    super::write_manifest_change(&session, &plan, change, &args.write, terminal.as_mut())
 }
 
 /// The flags path: every answer from the command line, defaults for the rest.
