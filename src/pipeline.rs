@@ -84,6 +84,14 @@ pub struct ManifestChange<'a> {
     pub new: &'a str,
 }
 
+impl<'a> ManifestChange<'a> {
+    /// `(path, old, new)` for `apply::diff`, or `None` when the manifest does not change.
+    pub fn as_diff(&self) -> Option<(&'static str, &'a str, &'a str)> {
+        (self.old != Some(self.new))
+            .then(|| (manifest::FILE_NAME, self.old.unwrap_or(""), self.new))
+    }
+}
+
 /// Writes (or, with `dry_run`, prints the diff of) the prepared changes, prints a line per
 /// changed file, and returns the exit code: 1 when conflicts were written, else 0.
 pub fn finish(
@@ -94,18 +102,10 @@ pub fn finish(
     verbose: bool,
 ) -> Result<i32> {
     let mut out = std::io::stdout().lock();
-    let manifest_write = manifest_change
-        .as_ref()
-        .filter(|m| m.old != Some(m.new))
-        .map(|m| (manifest::FILE_NAME, m.new));
+    let manifest_diff = manifest_change.as_ref().and_then(ManifestChange::as_diff);
+    let manifest_write = manifest_diff.map(|(path, _, new)| (path, new));
     if dry_run {
-        let diff = apply::diff(
-            prepared,
-            manifest_change
-                .as_ref()
-                .filter(|m| m.old != Some(m.new))
-                .map(|m| (manifest::FILE_NAME, m.old.unwrap_or(""), m.new)),
-        );
+        let diff = apply::diff(prepared, manifest_diff);
         let _ = out.write_all(diff.as_bytes());
         if diff.is_empty() {
             let _ = writeln!(out, "berth: dry run: nothing would change");

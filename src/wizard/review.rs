@@ -14,9 +14,7 @@ use super::prompter::Prompter;
 pub fn review(p: &mut dyn Prompter, prepared: &Prepared, change: &ManifestChange) -> Result<()> {
     p.note(&summary(prepared, change));
     if p.confirm("Show the diff?", false)? {
-        let manifest = (change.old != Some(change.new))
-            .then(|| (manifest::FILE_NAME, change.old.unwrap_or(""), change.new));
-        p.note(&apply::diff(prepared, manifest));
+        p.note(&apply::diff(prepared, change.as_diff()));
     }
     if p.confirm("Write these files?", true)? {
         Ok(())
