@@ -89,6 +89,20 @@ pub struct FileChange {
     pub note: Option<String>,
 }
 
+impl FileChange {
+    /// The report line of this file: `  <status>  <path> (<sidecar>) (<note>)`.
+    pub fn line(&self) -> String {
+        let mut line = format!("  {:<12} {}", self.status.label(), self.path);
+        if let Some((sidecar, _)) = &self.sidecar {
+            line.push_str(&format!(" (new render in {sidecar})"));
+        }
+        if let Some(note) = &self.note {
+            line.push_str(&format!(" ({note})"));
+        }
+        line
+    }
+}
+
 /// The decisions for a whole plan, and the lock to record after writing.
 #[derive(Debug, Clone)]
 pub struct Prepared {

@@ -158,14 +158,7 @@ fn report(
             unchanged += 1;
             continue;
         }
-        let _ = write!(out, "  {:<12} {}", c.status.label(), c.path);
-        if let Some((sidecar, _)) = &c.sidecar {
-            let _ = write!(out, " (new render in {sidecar})");
-        }
-        if let Some(note) = &c.note {
-            let _ = write!(out, " ({note})");
-        }
-        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", c.line());
     }
     if unchanged > 0 {
         let _ = writeln!(out, "  {unchanged} file(s) unchanged");

@@ -38,14 +38,7 @@ pub fn summary(prepared: &Prepared, change: &ManifestChange) -> String {
         if c.write.is_none() && c.sidecar.is_none() && c.status != Status::Removed {
             continue;
         }
-        let mut line = format!("  {:<12} {}", c.status.label(), c.path);
-        if let Some((sidecar, _)) = &c.sidecar {
-            line.push_str(&format!(" (new render in {sidecar})"));
-        }
-        if let Some(note) = &c.note {
-            line.push_str(&format!(" ({note})"));
-        }
-        lines.push(line);
+        lines.push(c.line());
     }
     format!(
         "berth will write {} file(s):\n{}",
