@@ -100,6 +100,7 @@ Examples:
   berth new creator-hub --yes                          a service from the standard's table: port 8002, 2 workers
   berth new billing --kind http --depends-on auth-service --yes
   berth new live-feed --kind websocket --port 8010 --wait-timeout 90 --yes
+  berth new search --depends-on auth-service,postgres --wait-timeout postgres=120 --yes
   berth new                                            interactive wizard (needs a terminal)")]
 pub struct NewArgs {
     /// Service name: lowercase kebab-case, 2-40 characters
@@ -121,9 +122,10 @@ pub struct NewArgs {
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub depends_on: Option<Vec<String>>,
 
-    /// Seconds to wait for each dependency [default: the standard's for the kind]
-    #[arg(long, value_name = "SECS")]
-    pub wait_timeout: Option<i64>,
+    /// Seconds to wait for each dependency [default: the standard's for the kind]; DEP=SECS
+    /// sets one dependency apart, e.g. `90` or `60,postgres=120`
+    #[arg(long, value_delimiter = ',', value_name = "SECS|DEP=SECS")]
+    pub wait_timeout: Option<Vec<String>>,
 
     /// Gateway route prefix [default: /NAME]
     #[arg(long)]

@@ -115,6 +115,9 @@ pub struct ServiceSection {
     pub depends_on: Vec<String>,
     #[serde(default)]
     pub wait_timeout: Option<i64>,
+    /// Per-dependency timeouts overriding `wait_timeout`: `{ postgres = 120 }`.
+    #[serde(default)]
+    pub wait_timeouts: BTreeMap<String, i64>,
     #[serde(default)]
     pub route: Option<String>,
 }

@@ -5,9 +5,10 @@
 //! left out of the file on purpose: they then follow the standard when it is updated, instead of
 //! being pinned to the numbers of the day the service was added.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use toml_edit::{Array, DocumentMut, Item, Table, value};
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, value};
 
 use crate::error::{Error, Result};
 use crate::manifest::Kind;
@@ -21,6 +22,8 @@ pub struct NewService {
     pub workers: Option<u32>,
     pub depends_on: Vec<String>,
     pub wait_timeout: Option<u32>,
+    /// Per-dependency timeouts that differ from `wait_timeout`.
+    pub wait_timeouts: BTreeMap<String, u32>,
     pub route: Option<String>,
     /// A comment written above the table.
     pub comment: Option<String>,
@@ -105,6 +108,13 @@ pub fn add_service(text: &str, service: &NewService, path: &Path) -> Result<Stri
     }
     if let Some(t) = service.wait_timeout {
         table.insert("wait_timeout", value(i64::from(t)));
+    }
+    if !service.wait_timeouts.is_empty() {
+        let mut timeouts = InlineTable::new();
+        for (dep, secs) in &service.wait_timeouts {
+            timeouts.insert(dep, i64::from(*secs).into());
+        }
+        table.insert("wait_timeouts", value(timeouts));
     }
     if let Some(route) = &service.route {
         table.insert("route", value(route.as_str()));

@@ -75,6 +75,11 @@ pub struct Wait {
     /// Appended to that URL to probe it: a service's health route, nothing for infrastructure.
     pub probe_path: String,
     pub is_service: bool,
+    /// Seconds to wait for it, and the .env variable holding that number: the service's
+    /// `<KEY>_WAIT_TIMEOUT`, or `<KEY>_WAIT_<DEP>_TIMEOUT` when berth.toml sets this one apart.
+    pub timeout: u32,
+    pub timeout_key: String,
+    pub timeout_overridden: bool,
 }
 
 impl Project {

@@ -441,21 +441,54 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
             }
         }
 
+        let mut overrides: BTreeMap<&str, u32> = BTreeMap::new();
+        for (dep, raw) in &section.wait_timeouts {
+            let f = format!("services.{name}.wait_timeouts.{dep}");
+            if !section.depends_on.contains(dep) {
+                bad(
+                    f,
+                    &raw,
+                    format!("{dep:?} is not in depends_on"),
+                    format!("add {dep:?} to depends_on, or remove this timeout"),
+                );
+                continue;
+            }
+            match self::wait_timeout(standard, *raw) {
+                Ok(secs) => {
+                    overrides.insert(dep, secs);
+                }
+                Err(msg) => bad(
+                    f,
+                    &raw,
+                    msg,
+                    format!("use {} (the standard's default)", defaults.wait_timeout),
+                ),
+            }
+        }
+        let key = name.to_shouty_snake_case();
         let waits: Vec<Wait> = section
             .depends_on
             .iter()
             .filter(|d| manifest.services.contains_key(*d) || manifest.infra.contains_key(*d))
             .map(|d| {
                 let is_service = manifest.services.contains_key(d);
+                let dep_key = d.to_shouty_snake_case();
+                let overridden = overrides.get(d.as_str()).copied();
                 Wait {
                     name: d.clone(),
-                    key: d.to_shouty_snake_case(),
                     probe_path: if is_service {
                         standard.healthcheck.path.clone()
                     } else {
                         String::new()
                     },
                     is_service,
+                    timeout: overridden.unwrap_or(wait_timeout),
+                    timeout_key: match overridden {
+                        Some(_) => format!("{key}_WAIT_{dep_key}_TIMEOUT"),
+                        None => format!("{key}_WAIT_TIMEOUT"),
+                    },
+                    timeout_overridden: overridden.is_some(),
+                    key: dep_key,
                 }
             })
             .collect();
@@ -474,7 +507,7 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
             waits,
             wait_timeout,
             route: route_value,
-            key: name.to_shouty_snake_case(),
+            key,
             snake: name.to_snake_case(),
             from_standard: row.is_some(),
         });
@@ -546,6 +579,7 @@ fn is_berth_key(key: &str, services: &[Service], infra: &[Infra]) -> bool {
                 .and_then(|rest| rest.strip_prefix('_'))
                 .is_some_and(|suffix| {
                     ["PORT", "WORKERS", "URL", "WAIT_TIMEOUT", "SECRET_KEY"].contains(&suffix)
+                        || (suffix.starts_with("WAIT_") && suffix.ends_with("_TIMEOUT"))
                 })
         })
 }

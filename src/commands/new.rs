@@ -6,7 +6,7 @@
 //! free, dependencies known) into one `NewService`, and from there the same manifest edit,
 //! validation, plan and write.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::cli::NewArgs;
@@ -74,6 +74,8 @@ pub struct Choices {
     pub workers: Option<u32>,
     pub depends_on: Option<Vec<String>>,
     pub wait_timeout: Option<u32>,
+    /// Dependencies whose timeout differs from `wait_timeout` (or its default).
+    pub wait_timeouts: BTreeMap<String, u32>,
     pub route: Option<String>,
 }
 
@@ -266,11 +268,48 @@ impl<'a> Rules<'a> {
                 .map_err(|r| refused("--workers", raw.to_string(), r))
                 .ok()
         });
-        let wait_timeout = args.wait_timeout.and_then(|raw| {
-            self.wait_timeout(raw)
-                .map_err(|r| refused("--wait-timeout", raw.to_string(), r))
-                .ok()
-        });
+        let mut wait_timeout = None;
+        let mut wait_timeouts = BTreeMap::new();
+        for item in args.wait_timeout.iter().flatten() {
+            let (dep, raw) = match item.split_once('=') {
+                Some((dep, raw)) => (Some(dep.trim()), raw.trim()),
+                None => (None, item.trim()),
+            };
+            let Ok(secs) = raw.parse::<i64>() else {
+                refused(
+                    "--wait-timeout",
+                    format!("{item:?}"),
+                    Refusal::new("is not SECS or DEP=SECS", "use e.g. 60 or postgres=120"),
+                );
+                continue;
+            };
+            let secs = match self.wait_timeout(secs) {
+                Ok(secs) => secs,
+                Err(r) => {
+                    refused("--wait-timeout", format!("{item:?}"), r);
+                    continue;
+                }
+            };
+            match dep {
+                Some(dep) if !args.depends_on.iter().flatten().any(|d| d == dep) => refused(
+                    "--wait-timeout",
+                    format!("{item:?}"),
+                    Refusal::new(
+                        format!("{dep:?} is not in --depends-on"),
+                        "name only dependencies of this service",
+                    ),
+                ),
+                Some(dep) => {
+                    wait_timeouts.insert(dep.to_string(), secs);
+                }
+                None if wait_timeout.is_some() => refused(
+                    "--wait-timeout",
+                    format!("{item:?}"),
+                    Refusal::new("gives a second default timeout", "give SECS once"),
+                ),
+                None => wait_timeout = Some(secs),
+            }
+        }
         if let Some(route) = &args.route {
             let name = args.name.as_deref().unwrap_or("NAME");
             if let Err(r) = self.route(name, route) {
@@ -292,6 +331,7 @@ impl<'a> Rules<'a> {
             workers,
             depends_on: args.depends_on.clone(),
             wait_timeout,
+            wait_timeouts,
             route: args.route.clone(),
         })
     }
@@ -329,6 +369,7 @@ impl<'a> Rules<'a> {
             workers: choices.workers,
             depends_on: choices.depends_on.clone().unwrap_or_default(),
             wait_timeout: choices.wait_timeout,
+            wait_timeouts: choices.wait_timeouts.clone(),
             route: choices.route.clone(),
             comment: Some(format!(
                 "{name}: {kind}, port {shown_port}, {shown_workers} worker(s) ({reason}); unset values follow {origin}",

@@ -7,6 +7,8 @@
 //! "not given", so that accepting every default writes exactly what `berth new NAME --yes`
 //! writes (and the standard's values stay unpinned in berth.toml).
 
+use std::collections::BTreeMap;
+
 use crate::commands::new::{Choices, Defaults, Refusal, Rules};
 use crate::error::Result;
 use crate::manifest::Kind;
@@ -36,9 +38,10 @@ pub fn new_service(p: &mut dyn Prompter, given: Choices, rules: &Rules) -> Resul
     if c.depends_on.is_none() {
         c.depends_on = Some(ask_depends_on(p, rules)?);
     }
-    let waits = c.depends_on.as_ref().is_some_and(|deps| !deps.is_empty());
-    if c.wait_timeout.is_none() && waits {
-        c.wait_timeout = changed(ask_wait_timeout(p, rules, &d)?, d.wait_timeout);
+    let deps = c.depends_on.clone().unwrap_or_default();
+    if c.wait_timeout.is_none() && c.wait_timeouts.is_empty() && !deps.is_empty() {
+        let answers = ask_wait_timeouts(p, rules, &deps, &d)?;
+        (c.wait_timeout, c.wait_timeouts) = timeouts(&answers, d.wait_timeout);
     }
     if c.route.is_none() && rules.has_gateway() {
         c.route = changed(ask_route(p, rules, &name, &d)?, d.route.clone());
@@ -174,14 +177,37 @@ pub fn ask_depends_on(p: &mut dyn Prompter, rules: &Rules) -> Result<Vec<String>
     Ok(ticked.into_iter().map(|i| names[i].to_string()).collect())
 }
 
-pub fn ask_wait_timeout(p: &mut dyn Prompter, rules: &Rules, d: &Defaults) -> Result<u32> {
-    ask_number(
-        p,
-        "Seconds to wait for each dependency at start",
-        d.wait_timeout,
-        "timeout",
-        |raw| rules.wait_timeout(raw),
-    )
+/// One timeout per dependency, each defaulting to the standard's for the service's kind.
+pub fn ask_wait_timeouts(
+    p: &mut dyn Prompter,
+    rules: &Rules,
+    deps: &[String],
+    d: &Defaults,
+) -> Result<Vec<(String, u32)>> {
+    deps.iter()
+        .map(|dep| {
+            let prompt = format!("Seconds to wait for {dep} at start");
+            ask_number(p, &prompt, d.wait_timeout, "timeout", |raw| {
+                rules.wait_timeout(raw)
+            })
+            .map(|secs| (dep.clone(), secs))
+        })
+        .collect()
+}
+
+/// The manifest's form of per-dependency answers, as `--wait-timeout` would give it: one value
+/// for all (nothing when it is the default), or the dependencies that differ from the default.
+pub fn timeouts(answers: &[(String, u32)], default: u32) -> (Option<u32>, BTreeMap<String, u32>) {
+    let first = answers.first().map(|(_, s)| *s);
+    if answers.iter().all(|(_, s)| Some(*s) == first) {
+        return (first.and_then(|s| changed(s, default)), BTreeMap::new());
+    }
+    let apart = answers
+        .iter()
+        .filter(|(_, s)| *s != default)
+        .map(|(dep, s)| (dep.clone(), *s))
+        .collect();
+    (None, apart)
 }
 
 pub fn ask_route(p: &mut dyn Prompter, rules: &Rules, name: &str, d: &Defaults) -> Result<String> {

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use super::init::{ask_environments, ask_gateway, ask_preset, ask_project_name};
 use super::new_service::{
-    ask_depends_on, ask_kind, ask_name, ask_port, ask_route, ask_wait_timeout, ask_workers,
+    ask_depends_on, ask_kind, ask_name, ask_port, ask_route, ask_wait_timeouts, ask_workers,
+    timeouts,
 };
 use super::prompter::{Reply, Scripted, text};
 use super::{init, new_service, review};
@@ -296,15 +297,63 @@ fn wait_timeout_default_is_the_standards_for_the_kind() {
     let s = standard();
     let current = mvp(&s);
     let rules = Rules::new(&current, &s);
+    let deps = ["auth-service".to_string()];
     let mut p = Scripted::new([Reply::Enter]);
     let d = rules.defaults("crunch", Some(Kind::Worker));
-    assert_eq!(ask_wait_timeout(&mut p, &rules, &d).unwrap(), 120);
+    assert_eq!(
+        ask_wait_timeouts(&mut p, &rules, &deps, &d).unwrap(),
+        [("auth-service".to_string(), 120)]
+    );
     let mut p = Scripted::new([text("0"), text("3601"), text("90")]);
     let d = rules.defaults("billing", None);
-    assert_eq!(ask_wait_timeout(&mut p, &rules, &d).unwrap(), 90);
-    assert_eq!(default_of(&p, "wait"), "60");
+    assert_eq!(
+        ask_wait_timeouts(&mut p, &rules, &deps, &d).unwrap(),
+        [("auth-service".to_string(), 90)]
+    );
+    assert_eq!(default_of(&p, "Seconds to wait for auth-service"), "60");
     assert_eq!(p.question("wait").refused.len(), 2);
     assert!(p.question("wait").refused[0].contains("between 1 and 3600 seconds"));
+}
+
+#[test]
+fn one_timeout_per_dependency_maps_to_what_the_flag_writes() {
+    let s = standard();
+    let current = mvp(&s);
+    let rules = Rules::new(&current, &s);
+    // ai-engine, auth-service, channel-service, creator-hub: tick auth-service and creator-hub;
+    // keep the default for the first, 120 s for the second.
+    let mut p = Scripted::new([
+        text("billing"),
+        Reply::Enter,
+        Reply::Enter,
+        Reply::Enter,
+        Reply::Ticks(vec![1, 3]),
+        Reply::Enter,
+        text("120"),
+        Reply::Enter,
+    ]);
+    let wizard = new_service(&mut p, Choices::default(), &rules).unwrap();
+    assert!(p.finished());
+    assert!(
+        p.question("Seconds to wait for creator-hub")
+            .default
+            .is_some()
+    );
+    let mut args = new_args("billing");
+    args.depends_on = Some(vec!["auth-service".into(), "creator-hub".into()]);
+    args.wait_timeout = Some(vec!["creator-hub=120".into()]);
+    assert_eq!(wizard, from_flags(&args, &rules).unwrap());
+    assert_eq!(wizard.wait_timeout, None);
+    assert_eq!(wizard.wait_timeouts.get("creator-hub"), Some(&120));
+    // The same answer for every dependency is the service-wide value.
+    assert_eq!(
+        timeouts(&[("a".into(), 90), ("b".into(), 90)], 60),
+        (Some(90), Default::default())
+    );
+    assert_eq!(
+        timeouts(&[("a".into(), 60)], 60),
+        (None, Default::default())
+    );
 }
 
 #[test]
@@ -379,7 +428,7 @@ fn changed_answers_build_what_the_same_flags_build() {
     args.port = Some(8010);
     args.workers = Some(3);
     args.depends_on = Some(vec!["auth-service".into()]);
-    args.wait_timeout = Some(90);
+    args.wait_timeout = Some(vec!["90".into()]);
     args.route = Some("/live".into());
     assert_eq!(wizard, from_flags(&args, &rules).unwrap());
 }

@@ -91,6 +91,34 @@ fn bad_ports_workers_and_timeouts() {
     );
     rejects(
         tmp.path(),
+        &[
+            "new",
+            "billing",
+            "--wait-timeout",
+            "auth-service=90",
+            "--yes",
+        ],
+        &[
+            "--wait-timeout",
+            "\"auth-service=90\"",
+            "not in --depends-on",
+        ],
+    );
+    rejects(
+        tmp.path(),
+        &[
+            "new",
+            "billing",
+            "--depends-on",
+            "auth-service",
+            "--wait-timeout",
+            "auth-service=soon",
+            "--yes",
+        ],
+        &["--wait-timeout", "DEP=SECS"],
+    );
+    rejects(
+        tmp.path(),
         &["new", "billing", "--route", "/a b", "--yes"],
         &["--route", "\"/a b\""],
     );
@@ -144,14 +172,15 @@ fn bad_manifest_values_are_all_reported() {
         )
         .replace(
             "[services.creator-hub]\n",
-            "[services.creator-hub]\nport = 8001\nworkers = 99\n",
+            "[services.creator-hub]\nport = 8001\nworkers = 99\nwait_timeouts = { ai-engine = 30 }\n",
         );
     std::fs::write(&manifest, text).unwrap();
     rejects(
         tmp.path(),
         &["generate"],
         &[
-            "3 invalid values",
+            "4 invalid values",
+            "services.creator-hub.wait_timeouts.ai-engine = 30: \"ai-engine\" is not in depends_on",
             "project.environments = \"qa\"",
             "dev, staging, prod",
             "services.creator-hub.port = 8001",

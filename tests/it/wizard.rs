@@ -173,10 +173,7 @@ fn new_wizard_writes_what_the_flags_write_and_reasks_refused_answers() {
     w.expect("Depends on");
     // Services are listed by name: ai-engine, auth-service, ...; tick the second.
     w.answer("creator-hub", &format!("{DOWN} {ENTER}"));
-    w.answer(
-        "Seconds to wait for each dependency at start [60]: ",
-        "90\r",
-    );
+    w.answer("Seconds to wait for auth-service at start [60]: ", "90\r");
     w.answer("Gateway route prefix [/live-feed]: ", ENTER);
     w.expect("berth will write");
     w.expect("updated      berth.toml");
@@ -306,7 +303,7 @@ fn no_at_the_summary_writes_nothing() {
     w.answer("Background / AI worker", ENTER);
     w.answer("Port (the next free one) [8005]: ", ENTER);
     w.answer("Uvicorn workers [2]: ", ENTER);
-    w.answer("Seconds to wait for each dependency at start [60]: ", ENTER);
+    w.answer("Seconds to wait for auth-service at start [60]: ", ENTER);
     w.answer("Gateway route prefix [/billing]: ", ENTER);
     w.expect("created      services/billing/Dockerfile");
     w.answer("Show the diff? [y/N]", "n");

@@ -267,6 +267,8 @@ fn declared_infrastructure_is_waited_for_but_not_run() {
             "billing",
             "--depends-on",
             "postgres,auth-service",
+            "--wait-timeout",
+            "postgres=120",
             "--yes",
         ],
     );
@@ -276,7 +278,8 @@ fn declared_infrastructure_is_waited_for_but_not_run() {
     for line in [
         "      WAIT_FOR: \"postgres,auth-service\"\n",
         "      WAIT_FOR_POSTGRES_URL: \"${POSTGRES_URL}\"\n",
-        "      WAIT_FOR_POSTGRES_TIMEOUT: \"${BILLING_WAIT_TIMEOUT}\"\n",
+        "      WAIT_FOR_POSTGRES_TIMEOUT: \"${BILLING_WAIT_POSTGRES_TIMEOUT}\"\n",
+        "      WAIT_FOR_AUTH_SERVICE_TIMEOUT: \"${BILLING_WAIT_TIMEOUT}\"\n",
         "      POSTGRES_URL: \"${POSTGRES_URL}\"\n",
         "      WAIT_FOR_AUTH_SERVICE_URL: \"${AUTH_SERVICE_URL}/health\"\n",
         "    depends_on:\n      auth-service:\n        condition: service_healthy\n    networks:",
@@ -287,10 +290,20 @@ fn declared_infrastructure_is_waited_for_but_not_run() {
         !compose.contains("  postgres:\n"),
         "infrastructure is not a Compose service"
     );
+    let manifest = std::fs::read_to_string(tmp.path().join("berth.toml")).unwrap();
+    assert!(
+        manifest.contains("\nwait_timeouts = { postgres = 120 }\n"),
+        "{manifest}"
+    );
     for env in [".env.dev", ".env.staging", ".env.prod", ".env.example"] {
         let text = std::fs::read_to_string(tmp.path().join(env)).unwrap();
         assert!(
             text.contains("\nPOSTGRES_URL=tcp://postgres.internal:5432\n"),
+            "{env}:\n{text}"
+        );
+        assert!(
+            text.contains("\nBILLING_WAIT_TIMEOUT=60\n")
+                && text.contains("\nBILLING_WAIT_POSTGRES_TIMEOUT=120\n"),
             "{env}:\n{text}"
         );
     }
