@@ -4,7 +4,8 @@
 #   2. `berth generate` on a generated 200-service manifest, both
 #      a no-op regenerate and one after a change to every service    (aim: < 200 ms)
 # Usage: bench/run.sh [BERTH_BINARY]   (default: target/release/berth, built if missing)
-# Prints mean / min / max over N runs (BENCH_RUNS, default 20). Uses hyperfine when installed.
+# Prints mean / min / max over N runs (BENCH_RUNS, default 20), timed from python3 around each
+# process (for a second opinion: hyperfine -N --prepare "rm -rf /tmp/x" "berth init /tmp/x --yes").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BERTH="${1:-$PWD/target/release/berth}"

@@ -41,11 +41,20 @@ impl TemplateSet {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         register_filters(&mut tera);
-        let templates: Vec<(&str, &str)> = files
+        let mut blocks = Vec::new();
+        let templates: Vec<(&str, String)> = files
             .iter()
             .filter(|(path, _)| path.as_str() != STANDARD_FILE)
-            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .map(|(p, t)| (p.as_str(), extract_raw_blocks(t, &mut blocks)))
             .collect();
+        let blocks = std::sync::Arc::new(blocks);
+        tera.register_function("raw_block", move |args: &HashMap<String, Value>| {
+            args.get("i")
+                .and_then(Value::as_u64)
+                .and_then(|i| blocks.get(i as usize))
+                .map(|b| Value::String(b.clone()))
+                .ok_or_else(|| tera::Error::msg("raw_block: no such block"))
+        });
         tera.add_raw_templates(templates)
             .map_err(|e| Error::Template {
                 path: "(templates)".into(),
@@ -81,6 +90,70 @@ impl TemplateSet {
                 message: error_chain(&e),
             })
     }
+}
+
+/// Cuts every `{% raw %}...{% endraw %}` block out of a template before Tera parses it, and puts
+/// a `{{ raw_block(i=N) }}` call in its place (outer whitespace control kept as `{{-` / `-}}`).
+/// The output is the same; the reason is speed: Tera's parser walks raw text one character at a
+/// time, and the scripts are long raw blocks (that walk was a third of `berth init`).
+fn extract_raw_blocks(text: &str, blocks: &mut Vec<String>) -> String {
+    /// `Some((trim_before, trim_after, tag_len))` when `s` starts with `{% <word> %}`.
+    fn tag(s: &str, word: &str) -> Option<(bool, bool, usize)> {
+        let rest = s.strip_prefix("{%")?;
+        let (before, rest) = match rest.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let trimmed = rest.trim_start();
+        let rest = trimmed.strip_prefix(word)?;
+        let rest2 = rest.trim_start();
+        let (after, rest3) = match rest2.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, rest2),
+        };
+        let rest4 = rest3.strip_prefix("%}")?;
+        (rest.len() != rest2.len() || rest2.starts_with('-') || rest2.starts_with('%')).then_some((
+            before,
+            after,
+            s.len() - rest4.len(),
+        ))
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("{%") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some((open_before, open_after, open_len)) = tag(rest, "raw") else {
+            out.push_str("{%");
+            rest = &rest[2..];
+            continue;
+        };
+        let body = &rest[open_len..];
+        let Some(end) = (0..body.len())
+            .filter(|&i| body.is_char_boundary(i) && body[i..].starts_with("{%"))
+            .find(|&i| tag(&body[i..], "endraw").is_some())
+        else {
+            // Unterminated: leave it to Tera to report.
+            out.push_str(rest);
+            return out;
+        };
+        let (close_before, close_after, close_len) =
+            tag(&body[end..], "endraw").expect("found above");
+        let mut content = &body[..end];
+        if open_after {
+            content = content.trim_start();
+        }
+        if close_before {
+            content = content.trim_end();
+        }
+        out.push_str(if open_before { "{{-" } else { "{{" });
+        out.push_str(&format!(" raw_block(i={}) ", blocks.len()));
+        out.push_str(if close_after { "-}}" } else { "}}" });
+        blocks.push(content.to_string());
+        rest = &body[end + close_len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn collect_embedded(dir: &Dir<'static>, out: &mut BTreeMap<String, String>) {
@@ -330,6 +403,32 @@ pub mod quote {
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn raw_blocks_render_as_tera_renders_them() {
+            let text = "a {{ x }}\n{% raw %}{{ keep }} {% if %}\n{% endraw -%}\n  b {%- raw %} c {% endraw %}{% raw %}é{% endraw %}";
+            let mut tera = tera::Tera::default();
+            tera.add_raw_template("t", text).unwrap();
+            let mut ctx = tera::Context::new();
+            ctx.insert("x", "1");
+            let expected = tera.render("t", &ctx).unwrap();
+            let mut blocks = Vec::new();
+            let cut = super::super::extract_raw_blocks(text, &mut blocks);
+            assert_eq!(blocks.len(), 3);
+            assert!(!cut.contains("keep"), "{cut}");
+            let mut tera = tera::Tera::default();
+            let b = blocks.clone();
+            tera.register_function(
+                "raw_block",
+                move |args: &std::collections::HashMap<String, tera::Value>| {
+                    Ok(tera::Value::String(
+                        b[args["i"].as_u64().unwrap() as usize].clone(),
+                    ))
+                },
+            );
+            tera.add_raw_template("t", &cut).unwrap();
+            assert_eq!(tera.render("t", &ctx).unwrap(), expected);
+        }
 
         #[test]
         fn env_values() {
