@@ -5,7 +5,8 @@
 //! run removes those from the folders it writes to.
 //!
 //! `tempfile` does the temp-file-and-rename; this module only adds the parent folders and the
-//! permission bits (scripts with a shebang are executable, everything else is 0644).
+//! permission bits (scripts with a shebang are executable, everything else is 0644; both less
+//! the user's umask, as for any file the user creates).
 //!
 //! There is no fsync before the rename, as in uv's and cargo's atomic writes: the rename is what
 //! makes a kill or crash of berth leave each file whole (old or new). Durability across a power
@@ -23,12 +24,9 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
     fault::before_write();
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
-    tmp.write_all(content.as_bytes())
-        .map_err(|e| Error::io(path, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX);
+    // The final mode is set when the temp file is created: no chmod per file.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -37,9 +35,13 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
         } else {
             0o644
         };
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
-            .map_err(|e| Error::io(path, e))?;
+        builder.permissions(std::fs::Permissions::from_mode(mode));
     }
+    let mut tmp = builder
+        .tempfile_in(parent)
+        .map_err(|e| Error::io(parent, e))?;
+    tmp.write_all(content.as_bytes())
+        .map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
