@@ -111,7 +111,11 @@ pub fn route(route: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn project_name(name: &str) -> std::result::Result<(), String> {
+/// What to do about a bad project name.
+pub const PROJECT_NAME_FIX: &str = "use a name like \"shop\"";
+
+/// Checks a project name: it names the images and the Compose project.
+pub fn project_name(name: &str) -> std::result::Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_lowercase())
@@ -123,6 +127,35 @@ fn project_name(name: &str) -> std::result::Result<(), String> {
     } else {
         Err("must be 1-63 characters of a-z, 0-9 and '-', starting with a letter (it names images and the Compose project)".to_string())
     }
+}
+
+/// Checks a list of environments against the standard's; each problem as (value, message, fix).
+pub fn environments(list: &[String], known: &[String]) -> Vec<(String, String, String)> {
+    let mut problems = Vec::new();
+    if list.is_empty() {
+        problems.push((
+            "[]".to_string(),
+            "must name at least one environment".to_string(),
+            format!("use some of {}", known.join(", ")),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for env in list {
+        if !known.contains(env) {
+            problems.push((
+                format!("{env:?}"),
+                "is not an environment the standard knows".to_string(),
+                format!("use some of {}", known.join(", ")),
+            ));
+        } else if !seen.insert(env) {
+            problems.push((
+                format!("{env:?}"),
+                "is listed twice".to_string(),
+                "list each environment once".to_string(),
+            ));
+        }
+    }
+    problems
 }
 
 fn env_key(key: &str) -> std::result::Result<(), String> {
@@ -189,7 +222,7 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
             "project.name".into(),
             &format!("{:?}", manifest.project.name),
             msg,
-            "use a name like \"shop\"".into(),
+            PROJECT_NAME_FIX.into(),
         );
     }
 
@@ -199,36 +232,13 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
         .environments
         .clone()
         .unwrap_or_else(|| known_envs.clone());
-    if environments.is_empty() {
-        bad(
-            "project.environments".into(),
-            &"[]",
-            "must name at least one environment".into(),
-            format!("use some of {}", known_envs.join(", ")),
-        );
-    }
-    let mut seen_env = BTreeSet::new();
-    for env in &environments {
-        if !known_envs.contains(env) {
-            bad(
-                "project.environments".into(),
-                &format!("{env:?}"),
-                "is not an environment the standard knows".into(),
-                format!("use some of {}", known_envs.join(", ")),
-            );
-        } else if !seen_env.insert(env.clone()) {
-            bad(
-                "project.environments".into(),
-                &format!("{env:?}"),
-                "is listed twice".into(),
-                "list each environment once".into(),
-            );
-        }
+    for (value, msg, fix) in self::environments(&environments, known_envs) {
+        bad("project.environments".into(), &value, msg, fix);
     }
     // Keep the standard's order (dev, staging, prod) whatever the manifest's order.
     let environments: Vec<String> = known_envs
         .iter()
-        .filter(|e| seen_env.contains(*e))
+        .filter(|e| environments.contains(*e))
         .cloned()
         .collect();
 

@@ -59,7 +59,7 @@ pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &InitArgs) -> Res
 fn check_flags(args: &InitArgs, standard: &Standard) -> Result<()> {
     let mut problems = Vec::new();
     if let Some(name) = &args.name
-        && let Err(r) = check_name(name, standard)
+        && let Err(r) = check_name(name)
     {
         problems.push(Problem::new(
             "--name",
@@ -81,25 +81,19 @@ fn check_flags(args: &InitArgs, standard: &Standard) -> Result<()> {
 }
 
 /// Checks a project name with the rule berth.toml's `project.name` is checked with.
-pub fn check_name(name: &str, standard: &Standard) -> Result<(), Refusal> {
-    let answers = Answers {
-        name: name.to_string(),
-        preset: Preset::Minimal,
-        environments: standard.environments.names.clone(),
-        gateway: false,
-    };
-    answers.check(standard, "project.name")
+pub fn check_name(name: &str) -> Result<(), Refusal> {
+    validate::project_name(name).map_err(|msg| Refusal::new(msg, validate::PROJECT_NAME_FIX))
 }
 
 /// Checks a list of environments with the rule of berth.toml's `project.environments`.
 pub fn check_environments(environments: &[String], standard: &Standard) -> Result<(), Refusal> {
-    let answers = Answers {
-        name: "app".to_string(),
-        preset: Preset::Minimal,
-        environments: environments.to_vec(),
-        gateway: false,
-    };
-    answers.check(standard, "project.environments")
+    match validate::environments(environments, &standard.environments.names)
+        .into_iter()
+        .next()
+    {
+        Some((_, msg, fix)) => Err(Refusal::new(msg, fix)),
+        None => Ok(()),
+    }
 }
 
 /// Everything `init` needs to know; from the flags or from the wizard.
@@ -132,23 +126,6 @@ impl Answers {
     /// The first problem `validate::resolve` finds in `field` of the manifest these answers
     /// write. Checking through the manifest keeps one rule per field, wherever the value
     /// comes from.
-    pub fn check(&self, standard: &Standard, field: &str) -> Result<(), Refusal> {
-        let text = self.manifest_text(standard);
-        let path = Path::new(manifest::FILE_NAME);
-        let result = Manifest::parse(&text, path)
-            .and_then(|m| validate::resolve(&m, standard, manifest::FILE_NAME));
-        match result {
-            Ok(_) => Ok(()),
-            Err(Error::Invalid { problems, .. }) => {
-                match problems.into_iter().find(|p| p.field == field) {
-                    Some(p) => Err(Refusal::new(p.message, p.fix)),
-                    None => Ok(()),
-                }
-            }
-            Err(other) => Err(Refusal::new(other.to_string(), "choose another value")),
-        }
-    }
-
     pub fn manifest_text(&self, standard: &Standard) -> String {
         let services: Vec<NewService> = match self.preset {
             Preset::Minimal => Vec::new(),

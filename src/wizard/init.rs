@@ -21,7 +21,7 @@ pub fn init(
 ) -> Result<Answers> {
     let name = match &args.name {
         Some(name) => name.clone(),
-        None => ask_project_name(p, default_name, standard)?,
+        None => ask_project_name(p, default_name)?,
     };
     let preset = match args.preset {
         Some(preset) => preset,
@@ -46,16 +46,11 @@ pub fn init(
     })
 }
 
-pub fn ask_project_name(
-    p: &mut dyn Prompter,
-    default: &str,
-    standard: &Standard,
-) -> Result<String> {
-    let check = |name: &str| {
-        check_name(name, standard).map_err(|r| format!("{name:?} {}; {}", r.message, r.fix))
-    };
+pub fn ask_project_name(p: &mut dyn Prompter, default: &str) -> Result<String> {
+    let check =
+        |name: &str| check_name(name).map_err(|r| format!("{name:?} {}; {}", r.message, r.fix));
     // A folder name that is no valid project name is no default.
-    let default = check_name(default, standard).is_ok().then_some(default);
+    let default = check_name(default).is_ok().then_some(default);
     p.input(
         "Project name (names the images and the Compose project)",
         default,

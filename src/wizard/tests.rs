@@ -536,9 +536,8 @@ fn init_args() -> InitArgs {
 
 #[test]
 fn project_name_defaults_to_the_folder_and_is_checked() {
-    let s = standard();
     let mut p = Scripted::new([text("My Shop"), Reply::Enter]);
-    assert_eq!(ask_project_name(&mut p, "shop", &s).unwrap(), "shop");
+    assert_eq!(ask_project_name(&mut p, "shop").unwrap(), "shop");
     let q = p.question("Project name");
     assert_eq!(q.default.as_deref(), Some("shop"));
     assert_eq!(q.refused.len(), 1);
@@ -550,7 +549,7 @@ fn project_name_defaults_to_the_folder_and_is_checked() {
 
     // A folder name that is not a valid project name is not offered.
     let mut p = Scripted::new([text("shop")]);
-    ask_project_name(&mut p, "9lives", &s).unwrap();
+    ask_project_name(&mut p, "9lives").unwrap();
     assert_eq!(p.question("Project name").default, None);
 }
 
