@@ -333,36 +333,29 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
                 );
                 0
             }
-            Some(raw) => match port(standard, raw) {
-                Ok(p) => {
-                    if let Some(owner) = port_owner.get(&p) {
-                        bad(
-                            field("port"),
-                            &raw,
-                            format!("is already used by {owner}"),
-                            format!(
-                                "use a free port, e.g. {}",
-                                next_free_port(standard, &port_owner.keys().copied().collect())
-                            ),
-                        );
-                    } else {
-                        port_owner.insert(p, name.clone());
+            Some(raw) => {
+                let free = |owners: &BTreeMap<u16, String>| {
+                    format!(
+                        "use a free port, e.g. {}",
+                        next_free_port(standard, &owners.keys().copied().collect())
+                    )
+                };
+                match port(standard, raw) {
+                    Ok(p) if port_owner.contains_key(&p) => {
+                        let msg = format!("is already used by {}", port_owner[&p]);
+                        bad(field("port"), &raw, msg, free(&port_owner));
+                        p
                     }
-                    p
+                    Ok(p) => {
+                        port_owner.insert(p, name.clone());
+                        p
+                    }
+                    Err(msg) => {
+                        bad(field("port"), &raw, msg, free(&port_owner));
+                        0
+                    }
                 }
-                Err(msg) => {
-                    bad(
-                        field("port"),
-                        &raw,
-                        msg,
-                        format!(
-                            "use a free port, e.g. {}",
-                            next_free_port(standard, &port_owner.keys().copied().collect())
-                        ),
-                    );
-                    0
-                }
-            },
+            }
         };
 
         let (workers, workers_reason) = match (section.workers, row) {
