@@ -218,6 +218,10 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
         let Some(d) = disk else { continue };
         let unedited = lock::sha256_hex(&d) == locked.sha256;
         let seeded = locked.ownership == Ownership::Seeded;
+        // A file no template produces any more left the standard's layout: berth removes it
+        // when unedited, without --prune. One a template still produces belongs to a service
+        // (or gateway, environment) that berth.toml dropped: removed only with --prune.
+        let retired = !plan.in_layout(path);
         let mut change = FileChange {
             path: path.clone(),
             status: Status::Orphaned,
@@ -226,11 +230,18 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
             sidecar: None,
             note: None,
         };
-        if opts.prune && unedited && !seeded {
+        if unedited && !seeded && (opts.prune || retired) {
             change.status = Status::Removed;
+            if retired {
+                change.note = Some("no longer part of the standard's layout".into());
+            }
         } else {
             change.note = Some(if seeded {
                 "seeded code of a service no longer in berth.toml; yours to remove".into()
+            } else if retired {
+                "no longer part of the standard's layout, and edited by hand; move your edits \
+                 where they belong, then remove it"
+                    .into()
             } else if unedited {
                 "no longer in the plan; `berth generate --prune` removes it".into()
             } else {

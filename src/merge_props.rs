@@ -27,7 +27,10 @@ const TARGETS: [(&str, &str); 4] = [
     ),
     ("docker-compose.yml", "docker-compose.yml"),
     (".dockerignore", ".dockerignore"),
-    ("scripts/healthcheck.py", "scripts/healthcheck.py"),
+    (
+        "CONTEXT/scripts/healthcheck.py",
+        "services/auth-service/scripts/healthcheck.py",
+    ),
 ];
 
 #[derive(Debug, Clone)]

@@ -2,9 +2,11 @@
 //!
 //! The plan is pure (no disk access) and is the only thing the apply step, the dry-run diff and
 //! the drift check look at, so there is exactly one way a file gets its content. Template paths
-//! mirror the output tree; a `SERVICE` path segment is expanded once per service, an `ENV` name
-//! part (`.env.ENV`, `docker-compose.ENV.yml`) once per environment, and `gateway/` only when
-//! the gateway is enabled.
+//! mirror the output tree; a `SERVICE` path segment is expanded once per service, a `CONTEXT`
+//! segment once per build context (every `services/<name>` and, when enabled, `gateway`: each
+//! image builds from its own folder, which carries its own `.dockerignore` and copy of the
+//! shared scripts), an `ENV` name part (`.env.ENV`, `docker-compose.ENV.yml`) once per
+//! environment, and `gateway/` only when the gateway is enabled.
 
 use std::collections::BTreeMap;
 
@@ -39,6 +41,9 @@ pub struct PlannedFile {
 pub struct Plan {
     pub standard_version: String,
     pub files: BTreeMap<String, PlannedFile>,
+    /// Every template path that produces files (with its `SERVICE` / `CONTEXT` / `ENV`
+    /// placeholders), whether or not this project instantiates it.
+    pub patterns: Vec<String>,
 }
 
 /// Template paths (with placeholders) whose output belongs to the user after the first write.
@@ -88,52 +93,88 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
     ctx.insert("standard", standard);
 
     let mut files = BTreeMap::new();
+    let mut patterns = Vec::new();
     for template in templates.paths() {
         // `*.tera` files are partials, included by other templates, never written.
         if template.ends_with(".tera") {
             continue;
         }
+        patterns.push(template.to_string());
         if template.starts_with("gateway/") && project.gateway.is_none() {
             continue;
         }
         let ownership = ownership_of(template);
         ctx.insert("header_hash", &header(standard, ownership));
-        for (path, service, env) in instances(template, project) {
-            match service {
-                Some(s) => ctx.insert("service", s),
-                None => {
-                    ctx.remove("service");
-                }
-            }
-            match env {
-                Some(e) => ctx.insert("env", e),
-                None => {
-                    ctx.remove("env");
-                }
-            }
+        for instance in instances(template, project) {
+            set_or_remove(&mut ctx, "service", instance.service);
+            set_or_remove(&mut ctx, "env", instance.env);
+            set_or_remove(&mut ctx, "context", instance.context.as_ref());
             let mut content = templates.render(template, &ctx)?;
             normalise(&mut content);
-            files.insert(path, PlannedFile { content, ownership });
+            files.insert(instance.path, PlannedFile { content, ownership });
         }
     }
     Ok(Plan {
         standard_version: standard.version.clone(),
         files,
+        patterns,
     })
 }
 
-/// The output paths of one template, each with the service and environment it is for.
-fn instances<'a>(
-    template: &str,
-    project: &'a Project,
-) -> Vec<(String, Option<&'a Service>, Option<&'a String>)> {
-    let per_service = template.split('/').any(|seg| seg == "SERVICE");
-    let file_name = template.rsplit('/').next().unwrap_or(template);
+fn set_or_remove<T: Serialize + ?Sized>(ctx: &mut Context, key: &str, value: Option<&T>) {
+    match value {
+        Some(v) => ctx.insert(key, v),
+        None => {
+            ctx.remove(key);
+        }
+    }
+}
+
+/// One output file of a template, with the service, environment and build context it is for.
+struct Instance<'a> {
+    path: String,
+    service: Option<&'a Service>,
+    env: Option<&'a String>,
+    context: Option<String>,
+}
+
+/// The build contexts of the project: every service's folder, and the gateway's when enabled.
+/// Each image builds from its own folder, so each gets its own `.dockerignore` and its own copy
+/// of the shared scripts (`CONTEXT` templates).
+fn contexts(project: &Project) -> Vec<(String, Option<&Service>)> {
+    let services = project
+        .services
+        .iter()
+        .map(|s| (format!("services/{}", s.name), Some(s)));
+    let gateway = project
+        .gateway
+        .as_ref()
+        .map(|_| ("gateway".to_string(), None));
+    services.chain(gateway).collect()
+}
+
+/// The output paths of one template: a `SERVICE` segment once per service, a `CONTEXT` segment
+/// once per build context, an `ENV` part of the file name once per environment.
+fn instances<'a>(template: &str, project: &'a Project) -> Vec<Instance<'a>> {
+    let segments: Vec<&str> = template.split('/').collect();
+    let per_service = segments.contains(&"SERVICE");
+    let per_context = segments.contains(&"CONTEXT");
+    let file_name = segments.last().copied().unwrap_or(template);
     let per_env = file_name.split('.').any(|part| part == "ENV");
-    let services: Vec<Option<&Service>> = if per_service {
-        project.services.iter().map(Some).collect()
+    // (replacement of the SERVICE or CONTEXT segment, service, context)
+    let owners: Vec<(Option<String>, Option<&Service>, Option<String>)> = if per_service {
+        project
+            .services
+            .iter()
+            .map(|s| (Some(s.name.clone()), Some(s), None))
+            .collect()
+    } else if per_context {
+        contexts(project)
+            .into_iter()
+            .map(|(c, s)| (Some(c.clone()), s, Some(c)))
+            .collect()
     } else {
-        vec![None]
+        vec![(None, None, None)]
     };
     let envs: Vec<Option<&String>> = if per_env {
         project.environments.iter().map(Some).collect()
@@ -141,38 +182,73 @@ fn instances<'a>(
         vec![None]
     };
     let mut out = Vec::new();
-    for service in &services {
+    for (replacement, service, context) in &owners {
         for env in &envs {
-            let mut path = template.to_string();
-            if let Some(s) = service {
-                path = path
-                    .split('/')
-                    .map(|seg| {
-                        if seg == "SERVICE" {
-                            s.name.as_str()
-                        } else {
-                            seg
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("/");
-            }
-            if let Some(e) = env {
-                let (dir, name) = match path.rsplit_once('/') {
-                    Some((d, n)) => (format!("{d}/"), n.to_string()),
-                    None => (String::new(), path.clone()),
-                };
-                let name = name
+            let mut parts: Vec<String> = segments
+                .iter()
+                .map(|seg| match (*seg, replacement) {
+                    ("SERVICE" | "CONTEXT", Some(r)) => r.clone(),
+                    _ => seg.to_string(),
+                })
+                .collect();
+            if let (Some(e), Some(last)) = (env, parts.last_mut()) {
+                *last = last
                     .split('.')
                     .map(|part| if part == "ENV" { e.as_str() } else { part })
                     .collect::<Vec<_>>()
                     .join(".");
-                path = format!("{dir}{name}");
             }
-            out.push((path, *service, *env));
+            out.push(Instance {
+                path: parts.join("/"),
+                service: *service,
+                env: *env,
+                context: context.clone(),
+            });
         }
     }
     out
+}
+
+/// True when `path` is one that template `pattern` can produce for some service, build
+/// context or environment: `SERVICE` stands for one path segment, `CONTEXT` for
+/// `services/<name>` or `gateway`, and an `ENV` part of the file name for any word.
+fn pattern_matches(pattern: &str, path: &str) -> bool {
+    let pat: Vec<&str> = pattern.split('/').collect();
+    let mut segs: Vec<&str> = path.split('/').collect();
+    if pat.first() == Some(&"CONTEXT") {
+        match segs.as_slice() {
+            ["gateway", ..] => {}
+            ["services", _, ..] => {
+                segs.remove(0);
+            }
+            _ => return false,
+        }
+    }
+    if pat.len() != segs.len() {
+        return false;
+    }
+    let last = pat.len() - 1;
+    pat.iter().zip(&segs).enumerate().all(|(i, (p, s))| {
+        if matches!(*p, "SERVICE" | "CONTEXT") {
+            return !s.is_empty();
+        }
+        if i == last && p.split('.').any(|part| part == "ENV") {
+            let (pp, sp): (Vec<&str>, Vec<&str>) = (p.split('.').collect(), s.split('.').collect());
+            return pp.len() == sp.len() && pp.iter().zip(&sp).all(|(a, b)| *a == "ENV" || a == b);
+        }
+        p == s
+    })
+}
+
+impl Plan {
+    /// True when some template of this berth still produces `path` (for another service,
+    /// context or environment than the current ones). A file berth wrote that no template can
+    /// produce any more is no longer part of the layout (the standard dropped or moved it);
+    /// one that a template still produces belongs to a service, gateway or environment that
+    /// berth.toml no longer has.
+    pub fn in_layout(&self, path: &str) -> bool {
+        self.patterns.iter().any(|p| pattern_matches(p, path))
+    }
 }
 
 /// Deterministic text: LF line endings, no trailing spaces, at most two blank lines in a row
@@ -223,6 +299,44 @@ mod tests {
         );
         assert_eq!(ownership_of(".env.ENV"), Ownership::Env);
         assert_eq!(ownership_of(".env.example"), Ownership::Managed);
+    }
+
+    #[test]
+    fn layout_patterns_match_any_service_context_and_environment() {
+        let yes = [
+            ("services/SERVICE/Dockerfile", "services/gone/Dockerfile"),
+            ("CONTEXT/.dockerignore", "services/gone/.dockerignore"),
+            ("CONTEXT/.dockerignore", "gateway/.dockerignore"),
+            (
+                "CONTEXT/scripts/healthcheck.py",
+                "gateway/scripts/healthcheck.py",
+            ),
+            (".env.ENV", ".env.qa"),
+            ("docker-compose.ENV.yml", "docker-compose.qa.yml"),
+        ];
+        for (pattern, path) in yes {
+            assert!(
+                pattern_matches(pattern, path),
+                "{pattern} should match {path}"
+            );
+        }
+        let no = [
+            (
+                "services/SERVICE/Dockerfile",
+                "services/gone/Dockerfile.dockerignore",
+            ),
+            ("CONTEXT/scripts/healthcheck.py", "scripts/healthcheck.py"),
+            ("CONTEXT/.dockerignore", "other/.dockerignore"),
+            ("CONTEXT/.dockerignore", ".dockerignore"),
+            (".env.ENV", ".env"),
+            ("docker-compose.ENV.yml", "docker-compose.yml"),
+        ];
+        for (pattern, path) in no {
+            assert!(
+                !pattern_matches(pattern, path),
+                "{pattern} must not match {path}"
+            );
+        }
     }
 
     #[test]

@@ -284,13 +284,17 @@ fn never_overwrites_files_berth_does_not_manage() {
     )
     .unwrap();
     std::fs::create_dir_all(tmp.path().join("scripts")).unwrap();
-    std::fs::write(tmp.path().join("scripts/healthcheck.py"), "print('mine')\n").unwrap();
+    std::fs::write(
+        tmp.path().join("scripts/verify-stack.py"),
+        "print('mine')\n",
+    )
+    .unwrap();
     rejects(
         tmp.path(),
         &["init", ".", "--preset", "mvp", "--yes"],
         &[
             "docker-compose.yml",
-            "scripts/healthcheck.py",
+            "scripts/verify-stack.py",
             "does not manage",
             "--force",
         ],

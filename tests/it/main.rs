@@ -8,5 +8,6 @@ mod env_roundtrip;
 mod regenerate;
 mod scripts;
 mod tree_snapshots;
+mod upgrade;
 mod wizard;
 mod workflow;

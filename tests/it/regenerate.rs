@@ -76,8 +76,8 @@ fn edited_project(dir: &Path) {
         df,
         &replace_once(
             &read(dir, df),
-            "# Build from the repository root",
-            "# team note: keep me\n# Build from the repository root",
+            "# The build context is this folder",
+            "# team note: keep me\n# The build context is this folder",
         ),
     );
     write(
@@ -280,7 +280,7 @@ fn removed_service_files_are_reported_and_pruned_only_when_unedited() {
         "berth.toml",
         &format!("{}{}", &manifest[..start], &manifest[end..]),
     );
-    let ignore = "services/ai-engine/Dockerfile.dockerignore";
+    let ignore = "services/ai-engine/.dockerignore";
     write(dir, ignore, &format!("{}extra/\n", read(dir, ignore)));
 
     let out = run_ok(dir, &["generate"]);

@@ -1,5 +1,6 @@
-//! Behaviour of the generated Python scripts (`scripts/healthcheck.py`,
-//! `scripts/wait-for-services.py`), each run with `python3` against real local sockets.
+//! Behaviour of the generated Python scripts (`healthcheck.py` and `wait-for-services.py`, which
+//! every build context carries in its `scripts/`), each run with `python3` against real local
+//! sockets.
 //!
 //! Timing: every wait is driven by the scripts' own env knobs with small values, and every
 //! child runs under a watchdog, so a hanging script fails its test instead of the suite.

@@ -1,0 +1,122 @@
+//! Upgrading a project made by an earlier berth release: `tests/fixtures/release-0.1.0/mvp` is
+//! the tree berth 0.1.0 rendered (see the README beside it), lock included. `berth generate`
+//! must bring it to what this berth renders without losing anything: files that left the
+//! layout go when unedited and are reported when edited; everything else ends byte for byte
+//! as a fresh `berth init` renders it.
+
+use std::path::Path;
+
+use crate::common::{berth, copy_dir, read_tree, run_ok, tempdir};
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/release-0.1.0/mvp"
+);
+
+/// Files berth 0.1.0 wrote that the per-service build contexts replaced.
+const RETIRED: [&str; 7] = [
+    "scripts/healthcheck.py",
+    "scripts/wait-for-services.py",
+    "gateway/Dockerfile.dockerignore",
+    "services/ai-engine/Dockerfile.dockerignore",
+    "services/auth-service/Dockerfile.dockerignore",
+    "services/channel-service/Dockerfile.dockerignore",
+    "services/creator-hub/Dockerfile.dockerignore",
+];
+
+fn release_project(dir: &Path) {
+    copy_dir(Path::new(FIXTURE), dir);
+}
+
+/// The tree without the lock, whose entries carry berth's version.
+fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut tree = read_tree(dir);
+    tree.retain(|path, _| !path.starts_with(".berth/"));
+    tree
+}
+
+#[test]
+fn generate_moves_a_release_project_to_the_current_layout() {
+    let old = tempdir();
+    release_project(old.path());
+    for path in RETIRED {
+        assert!(old.path().join(path).is_file(), "fixture lacks {path}");
+    }
+    let out = run_ok(old.path(), &["generate"]);
+    for path in RETIRED {
+        assert!(
+            out.contains(&format!(
+                "removed      {path} (no longer part of the standard's layout)"
+            )),
+            "{path} not reported as removed:\n{out}"
+        );
+        assert!(!old.path().join(path).exists(), "{path} still exists");
+    }
+    let fresh = tempdir();
+    run_ok(
+        fresh.path(),
+        &["init", ".", "--preset", "mvp", "--name", "legacy", "--yes"],
+    );
+    let (migrated, fresh) = (files(old.path()), files(fresh.path()));
+    let differing: Vec<&String> = migrated
+        .keys()
+        .chain(fresh.keys())
+        .filter(|k| migrated.get(*k) != fresh.get(*k))
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "the upgraded tree differs from a fresh init in {differing:?}"
+    );
+    let check = berth()
+        .current_dir(old.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let again = run_ok(old.path(), &["generate"]);
+    assert!(
+        !again.contains("removed"),
+        "second run removed more:\n{again}"
+    );
+}
+
+#[test]
+fn an_edited_file_that_left_the_layout_is_reported_and_kept() {
+    let dir = tempdir();
+    release_project(dir.path());
+    let edited = "services/ai-engine/Dockerfile.dockerignore";
+    let path = dir.path().join(edited);
+    let text = format!("{}models/\n", std::fs::read_to_string(&path).unwrap());
+    std::fs::write(&path, &text).unwrap();
+
+    let out = run_ok(dir.path(), &["generate"]);
+    assert!(
+        out.contains(&format!(
+            "orphaned     {edited} (no longer part of the standard's layout, and edited by hand"
+        )),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "edit lost");
+    assert!(!dir.path().join(RETIRED[0]).exists(), "unedited file kept");
+
+    let check = berth()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains(&format!("FAIL {edited}: orphaned")),
+        "{report}"
+    );
+
+    std::fs::remove_file(&path).unwrap();
+    run_ok(dir.path(), &["generate"]);
+    run_ok(dir.path(), &["check"]);
+}
