@@ -7,14 +7,16 @@
 //! The dry-run diff and the drift check read the same `Prepared` value, so what is shown is
 //! exactly what would be written.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::envfile;
+use crate::envfile::{self, KeyChange, KeyEvent};
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::lock::{self, Lock, LockedFile};
 use crate::merge;
-use crate::plan::{Ownership, Plan};
+use crate::plan::{Ownership, Plan, PlannedFile};
+use crate::text;
 
 /// What happens to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,6 +35,8 @@ pub enum Status {
     Kept,
     /// A .env file that received the keys it lacked.
     KeysAdded,
+    /// A .env file berth did not write, merged in because of `--force`: every value kept.
+    Adopted,
     /// Not berth's, overwritten because of `--force`.
     Overwritten,
     /// berth wrote it once, the plan no longer has it (pass --prune to remove it).
@@ -51,6 +55,7 @@ impl Status {
             Status::Unchanged => "unchanged",
             Status::Kept => "kept",
             Status::KeysAdded => "keys added",
+            Status::Adopted => "adopted",
             Status::Overwritten => "overwritten",
             Status::Orphaned => "orphaned",
             Status::Removed => "removed",
@@ -80,16 +85,30 @@ pub struct FileChange {
     pub path: String,
     pub status: Status,
     /// Content on disk before, if any.
-    pub old: Option<String>,
+    pub old: Option<Vec<u8>>,
     /// Content to write at `path` (None: leave the file as it is, or remove it for `Removed`).
-    pub write: Option<String>,
+    pub new_content: Option<Vec<u8>>,
     /// Sidecar file to write (`<path>.berth-new`) in sidecar conflict mode.
-    pub sidecar: Option<(String, String)>,
+    pub sidecar: Option<(String, Vec<u8>)>,
     /// Why, for edited or orphaned files.
     pub note: Option<String>,
+    /// Per key, for `.env` files: what changed or needs the user's attention.
+    pub keys: Vec<KeyChange>,
 }
 
 impl FileChange {
+    fn new(path: &str, status: Status, old: Option<Vec<u8>>) -> Self {
+        Self {
+            path: path.to_string(),
+            status,
+            old,
+            new_content: None,
+            sidecar: None,
+            note: None,
+            keys: Vec::new(),
+        }
+    }
+
     /// The report line of this file: `  <status>  <path> (<sidecar>) (<note>)`.
     pub fn line(&self) -> String {
         let mut line = format!("  {:<12} {}", self.status.label(), self.path);
@@ -101,6 +120,14 @@ impl FileChange {
         }
         line
     }
+
+    /// One line per changed key of a `.env` file: `    AUTH_SERVICE_WORKERS 2 -> 3 (.env.dev)`.
+    pub fn key_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.keys
+            .iter()
+            .filter(|k| k.is_reported())
+            .map(|k| format!("    {} ({})", k.describe(), self.path))
+    }
 }
 
 /// The decisions for a whole plan, and the lock to record after writing.
@@ -109,155 +136,230 @@ pub struct Prepared {
     pub changes: Vec<FileChange>,
     pub old_lock: Lock,
     pub new_lock: Lock,
+    /// Keys whose values are never shown (for the diff of `.env` files).
+    pub secrets: BTreeSet<String>,
 }
 
 impl Prepared {
+    /// Files and keys in conflict.
     pub fn conflicts(&self) -> impl Iterator<Item = &FileChange> {
         self.changes.iter().filter(|c| c.status == Status::Conflict)
     }
 }
 
+/// One file's decision and the lock entry to record for it (`None`: drop it from the lock).
+type Decision = (FileChange, Option<LockedFile>);
+
+/// Decides the fate of every planned file and every file the lock lists but the plan no longer
+/// has. Reads only; refuses (before anything is written) to overwrite a file berth does not
+/// manage unless `--force`.
 pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<Prepared> {
-    let berth_version = env!("CARGO_PKG_VERSION");
     let mut new_lock = Lock {
-        berth_version: berth_version.to_string(),
+        berth_version: env!("CARGO_PKG_VERSION").to_string(),
         standard_version: plan.standard_version.clone(),
         files: Default::default(),
     };
     let mut changes = Vec::new();
     let mut unmanaged = Vec::new();
-
     for (path, planned) in &plan.files {
         let disk = fsio::read_optional(&root.join(path))?;
         let locked = lock.files.get(path);
         let fresh = LockedFile::new(planned.ownership, &plan.standard_version, &planned.content);
-        let mut change = FileChange {
-            path: path.clone(),
-            status: Status::Unchanged,
-            old: disk.clone(),
-            write: None,
-            sidecar: None,
-            note: None,
-        };
-        let mut lock_entry = Some(fresh.clone());
-        match (&disk, planned.ownership) {
+        let decision = match (disk, planned.ownership) {
             (None, _) => {
-                change.status = Status::Created;
-                change.write = Some(planned.content.clone());
+                let mut change = FileChange::new(path, Status::Created, None);
+                change.new_content = Some(planned.content.clone().into_bytes());
+                (change, Some(fresh))
             }
-            (Some(d), _) if *d == planned.content => {}
-            (Some(_), Ownership::Seeded) => {
-                change.status = Status::Kept;
+            (Some(d), _) if d == planned.content.as_bytes() => (
+                FileChange::new(path, Status::Unchanged, Some(d)),
+                Some(fresh),
+            ),
+            (Some(d), Ownership::Seeded) => {
                 // Keep the hash of what berth first seeded, if it did.
-                lock_entry = Some(locked.cloned().unwrap_or(fresh));
+                let entry = locked.cloned().unwrap_or(fresh);
+                (FileChange::new(path, Status::Kept, Some(d)), Some(entry))
             }
-            (Some(d), Ownership::Env) => {
-                // A .env file that already has every key is as berth wants it, whatever its
-                // values: that is "unchanged", not drift.
-                let merged = envfile::append_missing(d, &planned.content, &plan.standard_version);
-                if merged != *d {
-                    change.status = Status::KeysAdded;
-                    change.write = Some(merged);
-                }
+            (Some(_), Ownership::Managed | Ownership::Env) if locked.is_none() && !opts.force => {
+                unmanaged.push(path.clone());
+                continue;
             }
-            (Some(d), Ownership::Managed) => match locked {
-                None if opts.force => {
-                    change.status = Status::Overwritten;
-                    change.write = Some(planned.content.clone());
-                }
-                None => unmanaged.push(path.clone()),
-                Some(l) if lock::sha256_hex(d) == l.sha256 => {
-                    change.status = Status::Updated;
-                    change.write = Some(planned.content.clone());
-                }
-                Some(l) => {
-                    let base = l.rendered.as_deref().unwrap_or("");
-                    match merge::three_way(base, d, &planned.content) {
-                        Ok(merged) if merged == *d => {
-                            change.status = Status::Kept;
-                            change.note = Some("edited; the edits already hold the update".into());
-                        }
-                        Ok(merged) => {
-                            change.status = Status::Merged;
-                            change.write = Some(merged);
-                        }
-                        Err(with_markers) => {
-                            change.status = Status::Conflict;
-                            match opts.conflict {
-                                ConflictMode::Markers => change.write = Some(with_markers),
-                                ConflictMode::Sidecar => {
-                                    change.sidecar = Some((
-                                        format!("{path}.berth-new"),
-                                        planned.content.clone(),
-                                    ));
-                                    // The file keeps the old edits; keep the old base so the
-                                    // next run merges against it again.
-                                    lock_entry = Some(l.clone());
-                                }
-                            }
-                        }
-                    }
-                }
-            },
-        }
-        if let Some(entry) = lock_entry {
+            (Some(d), Ownership::Env) => decide_env(path, d, planned, locked, fresh, plan, opts),
+            (Some(d), Ownership::Managed) => decide_managed(path, d, planned, locked, fresh, opts)?,
+        };
+        if let Some(entry) = decision.1 {
             new_lock.files.insert(path.clone(), entry);
         }
-        changes.push(change);
+        changes.push(decision.0);
     }
-
     if !unmanaged.is_empty() {
         return Err(Error::Unmanaged { paths: unmanaged });
     }
-
     for (path, locked) in &lock.files {
         if plan.files.contains_key(path) {
             continue;
         }
-        let disk = fsio::read_optional(&root.join(path))?;
-        let Some(d) = disk else { continue };
-        let unedited = lock::sha256_hex(&d) == locked.sha256;
-        let seeded = locked.ownership == Ownership::Seeded;
-        // A file no template produces any more left the standard's layout: berth removes it
-        // when unedited, without --prune. One a template still produces belongs to a service
-        // (or gateway, environment) that berth.toml dropped: removed only with --prune.
-        let retired = !plan.in_layout(path);
-        let mut change = FileChange {
-            path: path.clone(),
-            status: Status::Orphaned,
-            old: Some(d),
-            write: None,
-            sidecar: None,
-            note: None,
+        let Some(d) = fsio::read_optional(&root.join(path))? else {
+            continue;
         };
-        if unedited && !seeded && (opts.prune || retired) {
-            change.status = Status::Removed;
-            if retired {
-                change.note = Some("no longer part of the standard's layout".into());
-            }
-        } else {
-            change.note = Some(if seeded {
-                "seeded code of a service no longer in berth.toml; yours to remove".into()
-            } else if retired {
-                "no longer part of the standard's layout, and edited by hand; move your edits \
-                 where they belong, then remove it"
-                    .into()
-            } else if unedited {
-                "no longer in the plan; `berth generate --prune` removes it".into()
-            } else {
-                "no longer in the plan and edited by hand; remove it yourself".into()
-            });
-            new_lock.files.insert(path.clone(), locked.clone());
+        let (change, entry) = decide_orphan(path, d, locked, plan, opts);
+        if let Some(entry) = entry {
+            new_lock.files.insert(path.clone(), entry);
         }
         changes.push(change);
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
-
     Ok(Prepared {
         changes,
         old_lock: lock.clone(),
         new_lock,
+        secrets: plan.secrets.clone(),
     })
+}
+
+/// A managed file that exists and differs from the render: replaced when unedited, merged three
+/// ways when edited, overwritten with `--force` when berth never wrote it. A file in CRLF line
+/// endings is compared and merged as LF and written back in CRLF.
+fn decide_managed(
+    path: &str,
+    disk: Vec<u8>,
+    planned: &PlannedFile,
+    locked: Option<&LockedFile>,
+    fresh: LockedFile,
+    opts: Options,
+) -> Result<Decision> {
+    let text = text::decode(path, &disk)?;
+    let mut change = FileChange::new(path, Status::Unchanged, None);
+    let encode = |s: &str| text::encode(s, text.crlf);
+    let Some(l) = locked else {
+        change.status = Status::Overwritten;
+        change.new_content = Some(planned.content.clone().into_bytes());
+        change.old = Some(disk);
+        return Ok((change, Some(fresh)));
+    };
+    let mut entry = Some(fresh);
+    if text.lf == planned.content {
+        // Only the line endings differ: the user's editor's, kept.
+    } else if lock::sha256_hex(&text.lf) == l.sha256 {
+        change.status = Status::Updated;
+        change.new_content = Some(encode(&planned.content));
+    } else {
+        let base = l.rendered.as_deref().unwrap_or("");
+        match merge::three_way(base, &text.lf, &planned.content) {
+            Ok(merged) if merged == text.lf => {
+                change.status = Status::Kept;
+                change.note = Some("edited; the edits already hold the update".into());
+            }
+            Ok(merged) => {
+                change.status = Status::Merged;
+                change.new_content = Some(encode(&merged));
+            }
+            Err(with_markers) => {
+                change.status = Status::Conflict;
+                match opts.conflict {
+                    ConflictMode::Markers => change.new_content = Some(encode(&with_markers)),
+                    ConflictMode::Sidecar => {
+                        change.sidecar =
+                            Some((format!("{path}.berth-new"), encode(&planned.content)));
+                        // The file keeps the old edits; keep the old base so the next run
+                        // merges against it again.
+                        entry = Some(l.clone());
+                    }
+                }
+            }
+        }
+    }
+    change.old = Some(disk);
+    Ok((change, entry))
+}
+
+/// A `.env` file that exists and differs from the render: merged key by key (see `envfile`).
+/// With `--force`, a file berth never wrote is adopted: every value in it is kept.
+fn decide_env(
+    path: &str,
+    disk: Vec<u8>,
+    planned: &PlannedFile,
+    locked: Option<&LockedFile>,
+    fresh: LockedFile,
+    plan: &Plan,
+    opts: Options,
+) -> Decision {
+    let base = locked.map(|l| l.rendered.as_deref().unwrap_or(""));
+    let m = envfile::merge(base, &disk, &planned.content, &plan.secrets, opts.prune);
+    let mut change = FileChange::new(path, Status::Unchanged, None);
+    let mut entry = LockedFile {
+        sha256: lock::sha256_hex(&m.next_base),
+        rendered: Some(m.next_base.clone()),
+        ..fresh
+    };
+    let conflict = m.has_conflicts();
+    if conflict {
+        change.status = Status::Conflict;
+        if opts.conflict == ConflictMode::Sidecar {
+            change.sidecar = Some((format!("{path}.berth-new"), m.proposed.clone()));
+            // Keep what berth last wrote, so the next run reports the conflict again.
+            if let Some(l) = locked {
+                entry = l.clone();
+            }
+        }
+    } else if locked.is_none() {
+        change.status = Status::Adopted;
+    } else if m.text != disk {
+        let only_added = m
+            .changes
+            .iter()
+            .filter(|k| k.is_reported())
+            .all(|k| matches!(k.event, KeyEvent::Added { .. }));
+        change.status = if only_added {
+            Status::KeysAdded
+        } else {
+            Status::Updated
+        };
+    } else if m.changes.iter().any(KeyChange::is_reported) {
+        change.status = Status::Kept;
+    }
+    if m.text != disk {
+        change.new_content = Some(m.text);
+    }
+    change.keys = m.changes;
+    change.old = Some(disk);
+    (change, Some(entry))
+}
+
+/// A file the lock lists and the plan no longer has.
+fn decide_orphan(
+    path: &str,
+    disk: Vec<u8>,
+    locked: &LockedFile,
+    plan: &Plan,
+    opts: Options,
+) -> Decision {
+    let unedited = lock::sha256_hex_bytes(&disk) == locked.sha256;
+    let seeded = locked.ownership == Ownership::Seeded;
+    // A file no template produces any more left the standard's layout: berth removes it
+    // when unedited, without --prune. One a template still produces belongs to a service
+    // (or gateway, environment) that berth.toml dropped: removed only with --prune.
+    let retired = !plan.in_layout(path);
+    let mut change = FileChange::new(path, Status::Orphaned, Some(disk));
+    if unedited && !seeded && (opts.prune || retired) {
+        change.status = Status::Removed;
+        if retired {
+            change.note = Some("no longer part of the standard's layout".into());
+        }
+        return (change, None);
+    }
+    change.note = Some(if seeded {
+        "seeded code of a service no longer in berth.toml; yours to remove".into()
+    } else if retired {
+        "no longer part of the standard's layout, and edited by hand; move your edits \
+         where they belong, then remove it"
+            .into()
+    } else if unedited {
+        "no longer in the plan; `berth generate --prune` removes it".into()
+    } else {
+        "no longer in the plan and edited by hand; remove it yourself".into()
+    });
+    (change, Some(locked.clone()))
 }
 
 /// Writes everything: `first` (the manifest, when the command changed it), then each file,
@@ -265,10 +367,10 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
 pub fn execute(root: &Path, prepared: &Prepared, first: Option<(&str, &str)>) -> Result<()> {
     // A run killed between creating a temp file and renaming it leaves that temp file behind;
     // clear such leftovers from every folder this run writes to.
-    let folders: std::collections::BTreeSet<&Path> = prepared
+    let folders: BTreeSet<&Path> = prepared
         .changes
         .iter()
-        .filter(|c| c.write.is_some() || c.sidecar.is_some())
+        .filter(|c| c.new_content.is_some() || c.sidecar.is_some())
         .filter_map(|c| Path::new(&c.path).parent())
         .chain([
             Path::new(""),
@@ -279,10 +381,10 @@ pub fn execute(root: &Path, prepared: &Prepared, first: Option<(&str, &str)>) ->
         fsio::remove_stale_temp_files(&root.join(folder))?;
     }
     if let Some((path, content)) = first {
-        fsio::write_atomic(&root.join(path), content)?;
+        fsio::write_atomic(&root.join(path), content.as_bytes())?;
     }
     for change in &prepared.changes {
-        if let Some(content) = &change.write {
+        if let Some(content) = &change.new_content {
             fsio::write_atomic(&root.join(&change.path), content)?;
         }
         if let Some((path, content)) = &change.sidecar {
@@ -294,29 +396,46 @@ pub fn execute(root: &Path, prepared: &Prepared, first: Option<(&str, &str)>) ->
         }
     }
     if prepared.old_lock != prepared.new_lock || !root.join(lock::FILE).exists() {
-        fsio::write_atomic(&root.join(lock::FILE), &prepared.new_lock.to_text())?;
+        fsio::write_atomic(
+            &root.join(lock::FILE),
+            prepared.new_lock.to_text().as_bytes(),
+        )?;
     }
     Ok(())
 }
 
-/// A unified diff of everything `execute` would write.
+/// A unified diff of everything `execute` would write. Secret values in `.env` files are
+/// masked (`********`), on both sides and in the context lines.
 pub fn diff(prepared: &Prepared, first: Option<(&str, &str, &str)>) -> String {
     let mut out = String::new();
     if let Some((path, old, new)) = first {
         out.push_str(&unified(path, Some(old), new));
     }
+    let shown = |path: &str, bytes: &[u8]| -> String {
+        let is_env = path
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n.starts_with(".env"));
+        if is_env {
+            String::from_utf8_lossy(&envfile::mask_secrets(bytes, &prepared.secrets)).into_owned()
+        } else {
+            String::from_utf8_lossy(bytes).into_owned()
+        }
+    };
     for change in &prepared.changes {
-        if let Some(new) = &change.write {
-            out.push_str(&unified(&change.path, change.old.as_deref(), new));
+        let old = change.old.as_deref().map(|o| shown(&change.path, o));
+        if let Some(new) = &change.new_content {
+            out.push_str(&unified(
+                &change.path,
+                old.as_deref(),
+                &shown(&change.path, new),
+            ));
         }
         if let Some((path, new)) = &change.sidecar {
-            out.push_str(&unified(path, None, new));
+            out.push_str(&unified(path, None, &shown(path, new)));
         }
         if change.status == Status::Removed {
-            out.push_str(&unified_removal(
-                &change.path,
-                change.old.as_deref().unwrap_or(""),
-            ));
+            out.push_str(&unified_removal(&change.path, old.as_deref().unwrap_or("")));
         }
     }
     out

@@ -84,6 +84,12 @@ pub enum Error {
         if .paths.len() == 1 { "it" } else { "them" }, if .paths.len() == 1 { "it" } else { "them" })]
     Unmanaged { paths: Vec<String> },
 
+    /// A managed file berth must merge is not UTF-8 text.
+    #[error(
+        "{path}: line {line} is not UTF-8, and berth merges managed files as text\n  fix: save {path} as UTF-8 (or move it away and run `berth generate` to get a fresh copy)"
+    )]
+    NotUtf8 { path: String, line: usize },
+
     /// A template (embedded or from the organisation's folder) failed to load or render.
     #[error(
         "template {path}: {message}\n  fix: correct the template (see README: template variables)"

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
+pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
     #[cfg(debug_assertions)]
     fault::before_write();
     let parent = path.parent().unwrap_or(Path::new("."));
@@ -30,7 +30,7 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = if content.starts_with("#!") {
+        let mode = if content.starts_with(b"#!") {
             0o755
         } else {
             0o644
@@ -40,8 +40,7 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
     let mut tmp = builder
         .tempfile_in(parent)
         .map_err(|e| Error::io(parent, e))?;
-    tmp.write_all(content.as_bytes())
-        .map_err(|e| Error::io(path, e))?;
+    tmp.write_all(content).map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
@@ -64,10 +63,10 @@ pub fn remove_stale_temp_files(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Reads a file as text; `None` when it does not exist.
-pub fn read_optional(path: &Path) -> Result<Option<String>> {
+/// Reads a file's bytes; `None` when it does not exist.
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(path, e)),
     }

@@ -20,6 +20,7 @@ mod pipeline;
 mod plan;
 mod standard;
 mod templates;
+mod text;
 mod validate;
 mod wizard;
 

@@ -187,11 +187,14 @@ proptest! {
         let opts = Options { conflict: if sidecar { ConflictMode::Sidecar } else { ConflictMode::Markers }, ..Options::default() };
         let prepared = apply::prepare(dir.path(), &new_plan, lock, opts).unwrap();
         let change = prepared.changes.iter().find(|c| c.path == output_path).unwrap();
-        let result = change.write.clone().unwrap_or_else(|| edited.clone());
+        let result = change
+            .new_content
+            .as_ref()
+            .map_or_else(|| edited.clone(), |c| String::from_utf8(c.clone()).unwrap());
         for line in &user_lines {
             match change.status {
                 Status::Conflict if sidecar => {
-                    prop_assert!(change.write.is_none(), "sidecar mode must not write the file");
+                    prop_assert!(change.new_content.is_none(), "sidecar mode must not write the file");
                     prop_assert!(change.sidecar.is_some());
                 }
                 Status::Conflict => {

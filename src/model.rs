@@ -51,6 +51,9 @@ pub struct Service {
     pub route: String,
     /// Prefix of this service's variables: `auth-service` -> `AUTH_SERVICE`.
     pub key: String,
+    /// The variable holding this service's secret, `AUTH_SERVICE_SECRET_KEY`: the user's from
+    /// the first write, never overwritten or shown by berth.
+    pub secret_key: String,
     /// Python-friendly name: `auth-service` -> `auth_service`.
     pub snake: String,
     /// True when the name, port and workers come from the standard's table.
@@ -89,5 +92,10 @@ impl Project {
 
     pub fn infra(&self, name: &str) -> Option<&Infra> {
         self.infra.iter().find(|i| i.name == name)
+    }
+
+    /// The variables of the .env files that hold secrets.
+    pub fn secret_keys(&self) -> std::collections::BTreeSet<String> {
+        self.services.iter().map(|s| s.secret_key.clone()).collect()
     }
 }

@@ -159,6 +159,9 @@ fn report(
             continue;
         }
         let _ = writeln!(out, "{}", c.line());
+        for line in c.key_lines() {
+            let _ = writeln!(out, "{line}");
+        }
     }
     if unchanged > 0 {
         let _ = writeln!(out, "  {unchanged} file(s) unchanged");

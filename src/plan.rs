@@ -44,6 +44,8 @@ pub struct Plan {
     /// Every template path that produces files (with its `SERVICE` / `CONTEXT` / `ENV`
     /// placeholders), whether or not this project instantiates it.
     pub patterns: Vec<String>,
+    /// The .env variables that hold secrets: never overwritten or shown.
+    pub secrets: std::collections::BTreeSet<String>,
 }
 
 /// Template paths (with placeholders) whose output belongs to the user after the first write.
@@ -70,8 +72,8 @@ fn header(standard: &Standard, ownership: Ownership) -> String {
              # merged on regenerate, and `berth check` reports them."
         }
         Ownership::Env => {
-            "# Values are yours to edit: `berth generate` only appends the keys that berth.toml or a\n\
-             # new standard adds, and never changes, reorders or removes a value."
+            "# Merged key by key on `berth generate`: a value still as berth wrote it follows\n\
+             # berth.toml and the standard; a value you changed, a secret, your keys and comments stay."
         }
         Ownership::Seeded => {
             "# Seeded once and yours to edit: berth never changes this file again."
@@ -118,6 +120,7 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
         standard_version: standard.version.clone(),
         files,
         patterns,
+        secrets: project.secret_keys(),
     })
 }
 

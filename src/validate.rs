@@ -510,6 +510,7 @@ pub fn resolve(manifest: &Manifest, standard: &Standard, source_name: &str) -> R
             waits,
             wait_timeout,
             route: route_value,
+            secret_key: format!("{key}_SECRET_KEY"),
             key,
             snake: name.to_snake_case(),
             from_standard: row.is_some(),

@@ -1,32 +1,57 @@
 //! `berth check`: the drift check CI fails on.
 //!
-//! It prepares exactly what `berth generate` would do and reports, per file, why the tree is not
-//! what this berth would produce now: missing, holding conflict markers, behind berth.toml or the
-//! standard, not written by berth, or (reported, failing only with `--strict`) edited by hand.
-//! Exit 0 clean, 1 findings, 2 bad input.
+//! It prepares exactly what `berth generate` would do and reports, per file and, in `.env`
+//! files, per key, why the tree is not what this berth would produce now: missing, holding
+//! conflict markers, behind berth.toml or the standard, not written by berth, orphaned, or
+//! (reported, failing only with `--strict`) edited by hand. Exit 0 clean, 1 findings, 2 bad
+//! input.
 
 use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::apply::{Options, Status};
+use crate::apply::{FileChange, Options, Prepared, Status};
 use crate::cli::{CheckArgs, Format};
+use crate::envfile::{KeyChange, KeyEvent};
 use crate::error::Result;
-use crate::lock::{self, Lock};
+use crate::lock::{self, LockedFile};
 use crate::manifest::Manifest;
 use crate::merge;
 use crate::pipeline::Session;
-use crate::plan::Ownership;
+use crate::plan::{Ownership, Plan};
 
 #[derive(Debug, Serialize)]
 pub struct Finding {
     pub file: String,
+    /// The `.env` variable, for findings about one key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     pub problem: &'static str,
     pub detail: String,
     pub fix: String,
+    /// For a key: its value in the file and the one berth would write (absent for secrets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
     /// Whether this finding fails the check.
     pub fails: bool,
+}
+
+impl Finding {
+    fn file(change: &FileChange, problem: &'static str, detail: &str, fix: &str) -> Self {
+        Self {
+            file: change.path.clone(),
+            key: None,
+            problem,
+            detail: detail.to_string(),
+            fix: fix.to_string(),
+            current: None,
+            new: None,
+            fails: true,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -37,168 +62,250 @@ struct Report<'a> {
     findings: &'a [Finding],
 }
 
+const REGENERATE: &str = "run `berth generate`";
+
 pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &CheckArgs) -> Result<i32> {
     let root = super::root(dir);
     let (manifest, _) = Manifest::load(&root)?;
     let session = Session::open(&root, Some(&manifest), templates)?;
     let project = session.resolve(&manifest)?;
     let plan = session.plan(&project)?;
-    let lock = Lock::load(&root)?;
-    let prepared = crate::apply::prepare(
-        &root,
+    let prepared = session.prepare(
         &plan,
-        &lock,
         Options {
             force: true,
             ..Options::default()
         },
     )?;
-    let mut findings = Vec::new();
-    let regenerate = "run `berth generate`".to_string();
-    for change in &prepared.changes {
-        let ownership = plan.files.get(&change.path).map(|f| f.ownership);
-        let locked = lock.files.get(&change.path);
-        let disk = change.old.as_deref();
-        let edited =
-            matches!((disk, locked), (Some(d), Some(l)) if lock::sha256_hex(d) != l.sha256);
-        if let Some(d) = disk
-            && ownership == Some(Ownership::Managed)
-            && merge::has_conflict_markers(d)
-        {
-            findings.push(Finding {
-                file: change.path.clone(),
-                problem: "conflict",
-                detail: "holds conflict markers from a merge".into(),
-                fix: "resolve the <<<<<<< / ======= / >>>>>>> sections by hand".into(),
-                fails: true,
-            });
-            continue;
-        }
-        let (problem, detail, fix): (&'static str, String, String) = match change.status {
-            Status::Created => (
-                "missing",
-                "berth would create it".into(),
-                regenerate.clone(),
-            ),
-            Status::Updated | Status::Merged | Status::Conflict => (
-                "behind",
-                format!(
-                    "rendered with standard {}, berth.toml or the standard changed since",
-                    locked.map_or("?", |l| l.standard_version.as_str())
-                ),
-                if change.status == Status::Conflict {
-                    "run `berth generate` and resolve the conflict it reports".into()
-                } else {
-                    regenerate.clone()
-                },
-            ),
-            Status::KeysAdded => (
-                "behind",
-                "lacks keys that berth.toml or the standard adds".into(),
-                regenerate.clone(),
-            ),
-            Status::Overwritten => (
-                "unmanaged",
-                "exists but was not written by berth".into(),
-                "move it away and run `berth generate`, or run `berth generate --force`".into(),
-            ),
-            Status::Orphaned | Status::Removed
-                if locked.is_some_and(|l| l.ownership == Ownership::Seeded) =>
-            {
-                findings.push(Finding {
-                    file: change.path.clone(),
-                    problem: "orphaned",
-                    detail: "seeded code of a service no longer in berth.toml".into(),
-                    fix: "delete it if the service is gone for good".into(),
-                    fails: false,
-                });
-                continue;
-            }
-            Status::Orphaned | Status::Removed => (
-                "orphaned",
-                "berth wrote it for a service no longer in berth.toml".into(),
-                "run `berth generate --prune` (or delete it if you edited it)".into(),
-            ),
-            Status::Unchanged | Status::Kept
-                if ownership != Some(Ownership::Seeded)
-                    && locked.map(|l| l.sha256.as_str())
-                        != plan.files.get(&change.path).map(|f| lock::sha256_hex(&f.content)).as_deref() =>
-            {
-                (
-                    "behind",
-                    "the lock does not record this render (an interrupted or missing `berth generate`)".into(),
-                    regenerate.clone(),
-                )
-            }
-            Status::Unchanged | Status::Kept => {
-                if edited && ownership == Some(Ownership::Managed) {
-                    findings.push(Finding {
-                        file: change.path.clone(),
-                        problem: "edited",
-                        detail: "edited by hand since berth rendered it (kept on regenerate)".into(),
-                        fix: "fine if intended; move the change into berth.toml or the templates to make it last".into(),
-                        fails: args.strict,
-                    });
-                }
-                continue;
-            }
-        };
-        findings.push(Finding {
-            file: change.path.clone(),
-            problem,
-            detail,
-            fix,
-            fails: true,
-        });
-    }
+    let findings: Vec<Finding> = prepared
+        .changes
+        .iter()
+        .flat_map(|change| classify(change, &plan, &prepared, args.strict))
+        .collect();
     let failed = findings.iter().any(|f| f.fails);
     let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Json => {
-            let report = Report {
-                ok: !failed,
-                standard_version: &plan.standard_version,
-                locked_standard_version: &lock.standard_version,
-                findings: &findings,
-            };
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&report).expect("report serialises")
-            );
+    let text = match args.format {
+        Format::Json => render_json(&findings, &plan, &prepared, failed),
+        Format::Text => render_text(&findings, &plan, failed),
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(i32::from(failed))
+}
+
+/// The findings about one file: at most one about the file itself, and one per key of a `.env`
+/// file whose value is not what berth would write now.
+fn classify(change: &FileChange, plan: &Plan, prepared: &Prepared, strict: bool) -> Vec<Finding> {
+    let ownership = plan.files.get(&change.path).map(|f| f.ownership);
+    let locked = prepared.old_lock.files.get(&change.path);
+    let disk = change.old.as_deref();
+    if let Some(d) = disk
+        && ownership == Some(Ownership::Managed)
+        && merge::has_conflict_markers(&String::from_utf8_lossy(d))
+    {
+        return vec![Finding::file(
+            change,
+            "conflict",
+            "holds conflict markers from a merge",
+            "resolve the <<<<<<< / ======= / >>>>>>> sections by hand",
+        )];
+    }
+    let mut findings: Vec<Finding> = file_finding(change, ownership, locked, prepared, strict)
+        .into_iter()
+        .collect();
+    if change.status != Status::Adopted {
+        findings.extend(
+            change
+                .keys
+                .iter()
+                .filter_map(|k| key_finding(change, k, strict)),
+        );
+    }
+    findings
+}
+
+fn file_finding(
+    change: &FileChange,
+    ownership: Option<Ownership>,
+    locked: Option<&LockedFile>,
+    prepared: &Prepared,
+    strict: bool,
+) -> Option<Finding> {
+    let f = |problem, detail: &str, fix: &str| Some(Finding::file(change, problem, detail, fix));
+    match change.status {
+        Status::Created => f("missing", "berth would create it", REGENERATE),
+        Status::Updated | Status::Merged if ownership == Some(Ownership::Env) => None,
+        Status::Updated | Status::Merged => f(
+            "behind",
+            &format!(
+                "rendered with standard {}, berth.toml or the standard changed since",
+                locked.map_or("?", |l| l.standard_version.as_str())
+            ),
+            REGENERATE,
+        ),
+        Status::Conflict if ownership == Some(Ownership::Env) => None,
+        Status::Conflict => f(
+            "behind",
+            "edited by hand, and the new render changes the same lines",
+            "run `berth generate` and resolve the conflict it reports",
+        ),
+        Status::KeysAdded => None,
+        Status::Overwritten | Status::Adopted => f(
+            "unmanaged",
+            "exists but was not written by berth",
+            "move it away and run `berth generate`, or run `berth generate --force`",
+        ),
+        Status::Orphaned | Status::Removed
+            if locked.is_some_and(|l| l.ownership == Ownership::Seeded) =>
+        {
+            Some(Finding {
+                fails: false,
+                ..Finding::file(
+                    change,
+                    "orphaned",
+                    "seeded code of a service no longer in berth.toml",
+                    "delete it if the service is gone for good",
+                )
+            })
         }
-        Format::Text => {
-            for f in &findings {
-                let _ = writeln!(
-                    out,
-                    "{} {}: {} ({})\n    fix: {}",
-                    if f.fails { "FAIL" } else { "note" },
-                    f.file,
-                    f.problem,
-                    f.detail,
-                    f.fix
+        Status::Orphaned | Status::Removed => f(
+            "orphaned",
+            "berth wrote it for a service, or in a layout, it no longer has",
+            "run `berth generate --prune` (or delete it if you edited it)",
+        ),
+        Status::Unchanged | Status::Kept => {
+            let recorded =
+                |lock: &crate::lock::Lock| lock.files.get(&change.path).map(|l| l.sha256.clone());
+            if ownership != Some(Ownership::Seeded)
+                && recorded(&prepared.old_lock) != recorded(&prepared.new_lock)
+            {
+                return f(
+                    "behind",
+                    "the lock does not record this render (an interrupted or missing `berth generate`)",
+                    REGENERATE,
                 );
             }
-            let failing = findings.iter().filter(|f| f.fails).count();
-            if failed {
-                let _ = writeln!(
-                    out,
-                    "berth check: {failing} finding(s) fail the check (standard {})",
-                    plan.standard_version
-                );
-            } else {
-                let _ = writeln!(
-                    out,
-                    "berth check: up to date with berth.toml and standard {}{}",
-                    plan.standard_version,
-                    if findings.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({} note(s))", findings.len())
-                    }
-                );
-            }
+            let edited = matches!((change.old.as_deref(), locked),
+                (Some(d), Some(l)) if lock::sha256_hex_bytes(d) != l.sha256);
+            (edited && ownership == Some(Ownership::Managed)).then(|| Finding {
+                fails: strict,
+                ..Finding::file(
+                    change,
+                    "edited",
+                    "edited by hand since berth rendered it (kept on regenerate)",
+                    "fine if intended; move the change into berth.toml or the templates to make it last",
+                )
+            })
         }
     }
-    Ok(i32::from(failed))
+}
+
+/// A `.env` key whose value is not what berth would write now. Secret values are never shown.
+fn key_finding(change: &FileChange, key: &KeyChange, strict: bool) -> Option<Finding> {
+    let shown = |v: &str| (!key.secret).then(|| v.to_string());
+    let (problem, detail, fix, current, new, fails) = match &key.event {
+        KeyEvent::Updated { old, new } => (
+            "behind",
+            "still as berth wrote it, and berth.toml or the standard now gives another value",
+            REGENERATE.to_string(),
+            shown(old),
+            shown(new),
+            true,
+        ),
+        KeyEvent::Added { value } => (
+            "behind",
+            "missing: berth.toml or the standard adds it",
+            REGENERATE.to_string(),
+            None,
+            shown(value),
+            true,
+        ),
+        KeyEvent::Conflict { yours, berths } => (
+            "conflict",
+            "changed by hand, and berth's value changed too",
+            "keep yours (`berth generate` reports it once and keeps it) or set berth's".to_string(),
+            shown(yours),
+            shown(berths),
+            true,
+        ),
+        KeyEvent::Edited { yours, berths } | KeyEvent::Yours { yours, berths } => (
+            "edited",
+            "set by hand (kept on regenerate)",
+            "fine if intended; put the value in berth.toml to make it last".to_string(),
+            shown(yours),
+            shown(berths),
+            strict,
+        ),
+        KeyEvent::Orphaned { edited } => (
+            "orphaned",
+            "berth wrote it for a service or infrastructure berth.toml no longer has",
+            if *edited {
+                "remove it yourself (you changed its value)".to_string()
+            } else {
+                "run `berth generate --prune`".to_string()
+            },
+            None,
+            None,
+            true,
+        ),
+        KeyEvent::Removed => return None,
+    };
+    Some(Finding {
+        file: change.path.clone(),
+        key: Some(key.key.clone()),
+        problem,
+        detail: detail.to_string(),
+        fix,
+        current,
+        new,
+        fails,
+    })
+}
+
+fn render_json(findings: &[Finding], plan: &Plan, prepared: &Prepared, failed: bool) -> String {
+    let report = Report {
+        ok: !failed,
+        standard_version: &plan.standard_version,
+        locked_standard_version: &prepared.old_lock.standard_version,
+        findings,
+    };
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&report).expect("report serialises")
+    )
+}
+
+fn render_text(findings: &[Finding], plan: &Plan, failed: bool) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let what = match (&f.key, &f.current, &f.new) {
+            (Some(k), Some(c), Some(n)) => format!("{}: {k} is {c:?}, berth writes {n:?}", f.file),
+            (Some(k), _, _) => format!("{}: {k}", f.file),
+            _ => f.file.clone(),
+        };
+        out.push_str(&format!(
+            "{} {what}: {} ({})\n    fix: {}\n",
+            if f.fails { "FAIL" } else { "note" },
+            f.problem,
+            f.detail,
+            f.fix
+        ));
+    }
+    let failing = findings.iter().filter(|f| f.fails).count();
+    if failed {
+        out.push_str(&format!(
+            "berth check: {failing} finding(s) fail the check (standard {})\n",
+            plan.standard_version
+        ));
+    } else {
+        let notes = if findings.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} note(s))", findings.len())
+        };
+        out.push_str(&format!(
+            "berth check: up to date with berth.toml and standard {}{notes}\n",
+            plan.standard_version
+        ));
+    }
+    out
 }

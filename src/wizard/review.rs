@@ -35,7 +35,7 @@ pub fn summary(prepared: &Prepared, change: &ManifestChange) -> String {
         lines.push(format!("  {label:<12} {}", manifest::FILE_NAME));
     }
     for c in &prepared.changes {
-        if c.write.is_none() && c.sidecar.is_none() && c.status != Status::Removed {
+        if c.new_content.is_none() && c.sidecar.is_none() && c.status != Status::Removed {
             continue;
         }
         lines.push(c.line());

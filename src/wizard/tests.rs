@@ -625,10 +625,11 @@ fn prepared() -> Prepared {
     let change = |path: &str, status: Status, old: Option<&str>, write: Option<&str>| FileChange {
         path: path.into(),
         status,
-        old: old.map(str::to_string),
-        write: write.map(str::to_string),
+        old: old.map(|t| t.as_bytes().to_vec()),
+        new_content: write.map(|t| t.as_bytes().to_vec()),
         sidecar: None,
         note: None,
+        keys: Vec::new(),
     };
     Prepared {
         changes: vec![
@@ -648,6 +649,7 @@ fn prepared() -> Prepared {
         ],
         old_lock: Default::default(),
         new_lock: Default::default(),
+        secrets: Default::default(),
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod cli_errors;
 mod common;
+mod env_merge;
 mod env_roundtrip;
 mod regenerate;
 mod scripts;

@@ -120,3 +120,52 @@ fn an_edited_file_that_left_the_layout_is_reported_and_kept() {
     run_ok(dir.path(), &["generate"]);
     run_ok(dir.path(), &["check"]);
 }
+
+#[test]
+fn every_env_value_survives_the_upgrade_and_berths_values_follow_afterwards() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    release_project(dir);
+    let env = dir.join(".env.prod");
+    let text = std::fs::read_to_string(&env).unwrap();
+    let edited = text
+        .replace("\nLOG_LEVEL=warning\n", "\nLOG_LEVEL=error\n")
+        .replace(
+            "\nAUTH_SERVICE_SECRET_KEY=\n",
+            "\nAUTH_SERVICE_SECRET_KEY=kept-secret\n",
+        )
+        + "# ours\nOWN_KEY='x y'\n";
+    assert_ne!(edited, text);
+    std::fs::write(&env, &edited).unwrap();
+
+    run_ok(dir, &["generate"]);
+    let after = std::fs::read_to_string(&env).unwrap();
+    for line in [
+        "LOG_LEVEL=error",
+        "AUTH_SERVICE_SECRET_KEY=kept-secret",
+        "# ours",
+        "OWN_KEY='x y'",
+    ] {
+        assert!(after.lines().any(|l| l == line), "{line} lost:\n{after}");
+    }
+    let lock = std::fs::read_to_string(dir.join(".berth/lock.toml")).unwrap();
+    assert!(lock.contains(&format!(
+        "berth_version = \"{}\"",
+        env!("CARGO_PKG_VERSION")
+    )));
+
+    // The upgraded lock knows which values are berth's: a workers change now reaches them.
+    let manifest = dir.join("berth.toml");
+    let toml = std::fs::read_to_string(&manifest).unwrap().replace(
+        "[services.ai-engine]\n",
+        "[services.ai-engine]\nworkers = 4\n",
+    );
+    std::fs::write(&manifest, toml).unwrap();
+    let out = run_ok(dir, &["generate"]);
+    assert!(
+        out.contains("    AI_ENGINE_WORKERS 1 -> 4 (.env.prod)"),
+        "{out}"
+    );
+    let after = std::fs::read_to_string(&env).unwrap();
+    assert!(after.contains("\nAI_ENGINE_WORKERS=4\n") && after.contains("\nLOG_LEVEL=error\n"));
+}

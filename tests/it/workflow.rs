@@ -189,10 +189,12 @@ fn seeded_files_and_env_values_belong_to_the_user() {
     assert!(out.contains("keys added   .env.dev"), "{out}");
     assert_eq!(std::fs::read_to_string(&main).unwrap(), "# my code\n");
     let after = std::fs::read_to_string(&env).unwrap();
-    assert!(
-        after.starts_with(&text),
-        "existing .env lines changed:\n{after}"
-    );
+    // Every line of the user's file is still there, in its order; the new keys come in between.
+    let mut rest = after.lines();
+    for line in text.lines() {
+        assert!(rest.any(|l| l == line), "lost or moved {line:?}:\n{after}");
+    }
+    assert!(after.contains("\nLOG_LEVEL=warning\n"), "{after}");
     assert!(after.contains("\nBILLING_PORT=8005\n"), "{after}");
     // And once every key is there, nothing more happens.
     let again = run_ok(tmp.path(), &["generate"]);
@@ -217,9 +219,15 @@ fn manifest_changes_update_unedited_files() {
     let dockerfile =
         std::fs::read_to_string(tmp.path().join("services/ai-engine/Dockerfile")).unwrap();
     assert!(dockerfile.contains("UVICORN_WORKERS=3"), "{dockerfile}");
-    // .env values are the user's: the old default stays, as promised.
-    let env = std::fs::read_to_string(tmp.path().join(".env.dev")).unwrap();
-    assert!(env.contains("AI_ENGINE_WORKERS=1"), "{env}");
+    // A value still as berth wrote it follows berth.toml into every .env file.
+    for env in ["dev", "staging", "prod"] {
+        assert!(
+            out.contains(&format!("    AI_ENGINE_WORKERS 1 -> 3 (.env.{env})\n")),
+            "{out}"
+        );
+        let text = std::fs::read_to_string(tmp.path().join(format!(".env.{env}"))).unwrap();
+        assert!(text.contains("\nAI_ENGINE_WORKERS=3\n"), "{text}");
+    }
 }
 
 #[test]
@@ -227,7 +235,11 @@ fn version_completions_and_help_examples() {
     let out = berth().arg("--version").output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "berth 0.1.0 (container standard 2026.11)"
+        concat!(
+            "berth ",
+            env!("CARGO_PKG_VERSION"),
+            " (container standard 2026.11)"
+        )
     );
     let out = berth().args(["completions", "bash"]).output().unwrap();
     let script = String::from_utf8_lossy(&out.stdout);
