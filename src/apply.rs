@@ -159,6 +159,24 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
         standard_version: plan.standard_version.clone(),
         files: Default::default(),
     };
+    // Nothing is written or removed through a link that leaves the project: checked for every
+    // path this run could touch before any decision.
+    let confinement = fsio::Confinement::new(root);
+    let sidecars: Vec<String> = plan
+        .files
+        .keys()
+        .map(|p| format!("{p}.berth-new"))
+        .collect();
+    for path in plan
+        .files
+        .keys()
+        .chain(lock.files.keys())
+        .chain(&sidecars)
+        .map(String::as_str)
+        .chain([lock::FILE, crate::manifest::FILE_NAME])
+    {
+        confinement.check(path)?;
+    }
     let mut changes = Vec::new();
     let mut unmanaged = Vec::new();
     for (path, planned) in &plan.files {

@@ -37,6 +37,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 
+    /// Exit 2 instead of waiting when another berth run holds the project
+    #[arg(long, global = true)]
+    pub no_wait: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -3,8 +3,8 @@
 //! berth's promise on bad input is: exit code 2, a message naming the field, the value and the
 //! fix, and nothing written. Every check runs before the apply step, so an `Error` returned from
 //! anywhere before `apply` is, by construction, a run that wrote nothing. Exit codes follow
-//! DESIGN.md: 0 ok, 1 drift / conflicts / findings / I/O failure, 2 bad input or usage,
-//! 130 interrupted.
+//! DESIGN.md: 0 ok, 1 drift / conflicts / findings (never an error), 2 bad input, usage or an
+//! I/O failure, 130 interrupted or declined by the user.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -100,6 +100,23 @@ pub enum Error {
     #[error("{message}\n  fix: {fix}")]
     Usage { message: String, fix: String },
 
+    /// Another berth holds the project lock and `--no-wait` was given.
+    #[error(
+        "the project {dir} is locked by {holder}\n  fix: wait for that run to finish, or run again without --no-wait to wait for it"
+    )]
+    Locked { dir: PathBuf, holder: String },
+
+    /// A path berth would write or remove resolves, through a symbolic link, outside the
+    /// project.
+    #[error(
+        "{path}: {link} is a symbolic link to {target}, outside the project; berth never writes outside the project folder or through a dangling link\n  fix: replace {link} with a real folder or file inside the project (or remove it), then run berth again"
+    )]
+    OutsideProject {
+        path: String,
+        link: String,
+        target: String,
+    },
+
     /// Ctrl-C or Esc at a prompt of the wizard: nothing was written.
     #[error("interrupted: nothing was written")]
     Interrupted,
@@ -119,8 +136,10 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Io { .. } | Error::Declined => 1,
-            Error::Interrupted => 130,
+            // The user stopped the run (Esc, Ctrl-C, or "no" at the confirmation).
+            Error::Interrupted | Error::Declined => 130,
+            // Everything else is "berth could not run": bad input, usage, I/O. Exit 1 is kept
+            // for drift, conflicts and findings, so CI can tell the two apart.
             _ => 2,
         }
     }

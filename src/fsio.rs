@@ -15,13 +15,23 @@
 //! `berth init`.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
     #[cfg(debug_assertions)]
     fault::before_write();
+    // A symbolic link (checked by `Confinement` to lead inside the project) is the user's: the
+    // file it points to is written, and the link stays a link.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let mut builder = tempfile::Builder::new();
@@ -72,23 +82,91 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     }
 }
 
-/// Test hook, compiled into debug builds only: `BERTH_FAULT_AFTER_WRITES=N` kills the process
+/// The project folder as the bound of every write: a path whose existing part leads, through a
+/// symbolic link, outside the project (or to nothing) is refused before anything is written.
+pub struct Confinement {
+    /// The project folder, resolved; `None` while it does not exist (then nothing in it can be
+    /// a link).
+    root: Option<PathBuf>,
+    given: PathBuf,
+}
+
+impl Confinement {
+    pub fn new(root: &Path) -> Self {
+        Self {
+            root: std::fs::canonicalize(root).ok(),
+            given: root.to_path_buf(),
+        }
+    }
+
+    /// Checks `rel` (a `/`-separated path inside the project) component by component: every
+    /// symbolic link on the way must resolve to a place inside the project.
+    pub fn check(&self, rel: &str) -> Result<()> {
+        let Some(root) = &self.root else {
+            return Ok(());
+        };
+        let mut here = root.clone();
+        let mut shown = String::new();
+        for part in rel.split('/') {
+            here.push(part);
+            shown = if shown.is_empty() {
+                part.to_string()
+            } else {
+                format!("{shown}/{part}")
+            };
+            let meta = match std::fs::symlink_metadata(&here) {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(Error::io(&here, e)),
+            };
+            if !meta.file_type().is_symlink() {
+                continue;
+            }
+            let target = std::fs::read_link(&here).map_err(|e| Error::io(&here, e))?;
+            match std::fs::canonicalize(&here) {
+                Ok(resolved) if resolved.starts_with(root) => here = resolved,
+                resolved => {
+                    return Err(Error::OutsideProject {
+                        path: rel.to_string(),
+                        link: self.given.join(&shown).display().to_string(),
+                        target: match resolved {
+                            Ok(r) => r.display().to_string(),
+                            Err(_) => format!("{} (which does not exist)", target.display()),
+                        },
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Test hooks, compiled into debug builds only: `BERTH_FAULT_AFTER_WRITES=N` kills the process
 /// (abort: no destructors, no clean-up, like a SIGKILL) just before its write number N+1, so the
-/// crash-safety tests can stop a run after any number of writes.
+/// crash-safety tests can stop a run after any number of writes; `BERTH_PAUSE_AFTER_WRITES=N`
+/// sleeps 2 s before write N+1, so the concurrency tests can look at a run in the middle of
+/// writing.
 #[cfg(debug_assertions)]
 mod fault {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     static WRITES: AtomicUsize = AtomicUsize::new(0);
 
-    pub fn before_write() {
-        let Some(limit) = std::env::var("BERTH_FAULT_AFTER_WRITES")
+    fn limit(var: &str) -> Option<usize> {
+        std::env::var(var)
             .ok()
             .and_then(|v| v.parse::<usize>().ok())
-        else {
-            return;
-        };
-        if WRITES.fetch_add(1, Ordering::SeqCst) >= limit {
+    }
+
+    pub fn before_write() {
+        let done = WRITES.fetch_add(1, Ordering::SeqCst);
+        if limit("BERTH_PAUSE_AFTER_WRITES") == Some(done) {
+            eprintln!("berth: pausing after {done} write(s)");
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
+        if let Some(limit) = limit("BERTH_FAULT_AFTER_WRITES")
+            && done >= limit
+        {
             eprintln!("berth: fault injected after {limit} write(s)");
             std::process::abort();
         }

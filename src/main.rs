@@ -1,7 +1,7 @@
 //! berth: scaffold and maintain the container setup of a Python microservice platform.
 //!
 //! `main` parses the command line, runs the command, prints an error once and maps it to the
-//! exit code (0 ok, 1 drift / conflicts, 2 bad input or usage, 130 interrupted).
+//! exit code (0 ok, 1 drift / conflicts, 2 bad input, usage or I/O failure, 130 interrupted).
 
 mod apply;
 mod cli;
@@ -18,6 +18,7 @@ mod merge_props;
 mod model;
 mod pipeline;
 mod plan;
+mod project_lock;
 mod standard;
 mod templates;
 mod text;
@@ -30,13 +31,16 @@ use crate::cli::{Cli, Command};
 
 fn main() {
     let cli = Cli::parse();
-    let dir = cli.dir.as_deref();
-    let templates = cli.templates.as_deref();
+    let globals = commands::Globals {
+        dir: cli.dir.clone(),
+        templates: cli.templates.clone(),
+        no_wait: cli.no_wait,
+    };
     let result = match &cli.command {
-        Command::Init(args) => commands::init::run(dir, templates, args),
-        Command::New(args) => commands::new::run(dir, templates, args),
-        Command::Generate(args) => commands::generate::run(dir, templates, args),
-        Command::Check(args) => commands::check::run(dir, templates, args),
+        Command::Init(args) => commands::init::run(&globals, args),
+        Command::New(args) => commands::new::run(&globals, args),
+        Command::Generate(args) => commands::generate::run(&globals, args),
+        Command::Check(args) => commands::check::run(&globals, args),
         Command::Completions(args) => commands::completions::run(args),
     };
     match result {

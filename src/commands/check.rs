@@ -7,7 +7,6 @@
 //! input.
 
 use std::io::Write;
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -20,6 +19,9 @@ use crate::manifest::Manifest;
 use crate::merge;
 use crate::pipeline::Session;
 use crate::plan::{Ownership, Plan};
+use crate::project_lock::Access;
+
+use super::Globals;
 
 #[derive(Debug, Serialize)]
 pub struct Finding {
@@ -64,10 +66,11 @@ struct Report<'a> {
 
 const REGENERATE: &str = "run `berth generate`";
 
-pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &CheckArgs) -> Result<i32> {
-    let root = super::root(dir);
+pub fn run(globals: &Globals, args: &CheckArgs) -> Result<i32> {
+    let root = globals.root();
+    let _lock = globals.lock(&root, Access::Read)?;
     let (manifest, _) = Manifest::load(&root)?;
-    let session = Session::open(&root, Some(&manifest), templates)?;
+    let session = Session::open(&root, Some(&manifest), globals.templates())?;
     let project = session.resolve(&manifest)?;
     let plan = session.plan(&project)?;
     let prepared = session.prepare(

@@ -1,17 +1,24 @@
 //! `berth generate`: re-render every file from berth.toml, keeping local edits.
 
-use std::path::Path;
-
 use crate::apply::Options;
 use crate::cli::GenerateArgs;
 use crate::error::Result;
 use crate::manifest::Manifest;
 use crate::pipeline::{self, Session};
+use crate::project_lock::Access;
 
-pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &GenerateArgs) -> Result<i32> {
-    let root = super::root(dir);
+use super::Globals;
+
+pub fn run(globals: &Globals, args: &GenerateArgs) -> Result<i32> {
+    let root = globals.root();
+    let access = if args.dry_run {
+        Access::Read
+    } else {
+        Access::Write
+    };
+    let _lock = globals.lock(&root, access)?;
     let (manifest, _) = Manifest::load(&root)?;
-    let session = Session::open(&root, Some(&manifest), templates)?;
+    let session = Session::open(&root, Some(&manifest), globals.templates())?;
     let project = session.resolve(&manifest)?;
     let plan = session.plan(&project)?;
     let prepared = session.prepare(

@@ -13,17 +13,20 @@ use crate::error::{Error, Problem, Result};
 use crate::manifest::{self, Manifest};
 use crate::manifest_edit::{self, NewService};
 use crate::pipeline::{ManifestChange, Session};
+use crate::project_lock::Access;
 use crate::standard::Standard;
 use crate::validate;
 use crate::wizard::{self, Terminal};
 
+use super::Globals;
+
 use super::new::Refusal;
 
-pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &InitArgs) -> Result<i32> {
-    let root = match (&args.path, dir) {
+pub fn run(globals: &Globals, args: &InitArgs) -> Result<i32> {
+    let root = match (&args.path, &globals.dir) {
         (Some(p), Some(d)) if p.is_relative() => d.join(p),
         (Some(p), _) => p.clone(),
-        (None, d) => super::root(d),
+        (None, _) => globals.root(),
     };
     let manifest_path = root.join(manifest::FILE_NAME);
     if manifest_path.exists() {
@@ -34,7 +37,7 @@ pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &InitArgs) -> Res
     if !args.write.yes && !super::interactive() {
         return Err(super::needs_flags("init", "--preset mvp|minimal"));
     }
-    let session = Session::open(&root, None, templates)?;
+    let session = Session::open(&root, None, globals.templates())?;
     let mut terminal = None;
     let answers = if args.write.yes {
         Answers::from_flags(args, &root, &session.standard)
@@ -48,6 +51,22 @@ pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &InitArgs) -> Res
     let manifest = Manifest::parse(&text, &manifest_path)?;
     let project = session.resolve(&manifest)?;
     let plan = session.plan(&project)?;
+    // Everything so far was checked without touching the disk; from here the folder is locked
+    // (created first, for a real run) and checked again, since another run may have got there.
+    let _lock = if args.write.dry_run {
+        match root.is_dir() {
+            true => Some(globals.lock(&root, Access::Read)?),
+            false => None,
+        }
+    } else {
+        std::fs::create_dir_all(&root).map_err(|e| Error::io(&root, e))?;
+        Some(globals.lock(&root, Access::Write)?)
+    };
+    if manifest_path.exists() {
+        return Err(Error::AlreadyInitialised {
+            path: manifest_path,
+        });
+    }
     let change = ManifestChange {
         old: None,
         new: &text,

@@ -15,12 +15,31 @@ use crate::cli::WriteArgs;
 use crate::error::{Error, Result};
 use crate::pipeline::{self, ManifestChange, Session};
 use crate::plan::Plan;
+use crate::project_lock::{Access, ProjectLock};
 use crate::wizard::{self, Terminal};
 
-/// The project root: `-C DIR`, else the current folder.
-pub fn root(dir: Option<&Path>) -> PathBuf {
-    dir.map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+/// The options every command shares (`-C DIR`, `--templates DIR`, `--no-wait`).
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    pub dir: Option<PathBuf>,
+    pub templates: Option<PathBuf>,
+    pub no_wait: bool,
+}
+
+impl Globals {
+    /// The project root: `-C DIR`, else the current folder.
+    pub fn root(&self) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    pub fn templates(&self) -> Option<&Path> {
+        self.templates.as_deref()
+    }
+
+    /// Locks the project at `root` for the rest of the command (see `project_lock`).
+    pub fn lock(&self, root: &Path, access: Access) -> Result<ProjectLock> {
+        ProjectLock::acquire(root, access, self.no_wait)
+    }
 }
 
 /// Whether prompts can be shown: stdin and stderr are terminals.

@@ -7,7 +7,6 @@
 //! validation, plan and write.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use crate::cli::NewArgs;
 use crate::error::{Error, Problem, Result};
@@ -15,14 +14,29 @@ use crate::manifest::{self, Kind, Manifest};
 use crate::manifest_edit::{self, NewService};
 use crate::model::{Infra, Project, Service};
 use crate::pipeline::{ManifestChange, Session};
+use crate::project_lock::Access;
 use crate::standard::Standard;
 use crate::validate;
 use crate::wizard::{self, Terminal};
 
-pub fn run(dir: Option<&Path>, templates: Option<&Path>, args: &NewArgs) -> Result<i32> {
-    let root = super::root(dir);
+use super::Globals;
+
+pub fn run(globals: &Globals, args: &NewArgs) -> Result<i32> {
+    let root = globals.root();
+    let access = if args.write.dry_run {
+        Access::Read
+    } else {
+        Access::Write
+    };
+    // Held through the wizard's questions too: the answers are checked against the manifest
+    // read here, so no other run may change it before they are written.
+    let _lock = if root.join(manifest::FILE_NAME).is_file() {
+        Some(globals.lock(&root, access)?)
+    } else {
+        None
+    };
     let (manifest, text) = Manifest::load(&root)?;
-    let session = Session::open(&root, Some(&manifest), templates)?;
+    let session = Session::open(&root, Some(&manifest), globals.templates())?;
     let current = session.resolve(&manifest)?;
     let rules = Rules::new(&current, &session.standard);
     let mut terminal = None;

@@ -1,7 +1,7 @@
 //! The wizard's last step: what will be written, the diff on request, and the confirmation.
 //!
 //! It reads the same `Prepared` value that `pipeline::finish` then writes, so the list and the
-//! diff shown are exactly what a "yes" writes; a "no" is `Error::Declined` (exit 1) and nothing
+//! diff shown are exactly what a "yes" writes; a "no" is `Error::Declined` (exit 130) and nothing
 //! is written.
 
 use crate::apply::{self, Prepared, Status};

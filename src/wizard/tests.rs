@@ -693,7 +693,7 @@ fn review_declined_or_cancelled_writes_nothing() {
     let mut p = Scripted::new([Reply::No, Reply::No]);
     let err = review(&mut p, &prepared(), &change).unwrap_err();
     assert!(matches!(err, Error::Declined));
-    assert_eq!(err.exit_code(), 1);
+    assert_eq!(err.exit_code(), 130);
     assert_eq!(err.to_string(), "cancelled: nothing was written");
     assert_eq!(p.notes.len(), 1, "no diff asked for");
     assert!(p.notes[0].contains("  created      berth.toml"));

@@ -7,6 +7,7 @@ mod common;
 mod env_merge;
 mod env_roundtrip;
 mod regenerate;
+mod safety;
 mod scripts;
 mod tree_snapshots;
 mod upgrade;

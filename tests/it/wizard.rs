@@ -309,7 +309,7 @@ fn no_at_the_summary_writes_nothing() {
     w.answer("Show the diff? [y/N]", "n");
     w.answer("Write these files? [Y/n]", "n");
     w.expect("berth: error: cancelled: nothing was written");
-    assert_eq!(w.exit_code(), 1, "{}", w.transcript());
+    assert_eq!(w.exit_code(), 130, "{}", w.transcript());
     assert_eq!(read_tree(tmp.path()), before);
 }
 
