@@ -22,11 +22,11 @@ use crate::templates::TemplateSet;
 /// Templates whose lines the "standards update" may change, with the output file checked.
 const TARGETS: [(&str, &str); 4] = [
     (
-        "services/SERVICE/Dockerfile",
+        "services/SERVICE/Dockerfile.tera",
         "services/creator-hub/Dockerfile",
     ),
-    ("docker-compose.yml", "docker-compose.yml"),
-    (".dockerignore", ".dockerignore"),
+    ("docker-compose.yml.tera", "docker-compose.yml"),
+    (".dockerignore.tera", ".dockerignore"),
     (
         "CONTEXT/scripts/healthcheck.py",
         "services/auth-service/scripts/healthcheck.py",

@@ -1,5 +1,4 @@
 #!/usr/bin/env python3
-{{ header_hash }}
 """Start the gateway: fill the upstream URLs into nginx's configuration, then exec nginx.
 
 The configuration template holds ${NAME_URL} placeholders (comment lines are left alone);

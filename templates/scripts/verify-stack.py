@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-{{ header_hash }}
-{% raw %}"""Verify the stack on a real Docker engine: build the images, check health, probe the gateway.
+"""Verify the stack on a real Docker engine: build the images, check health, probe the gateway.
 
 The standard's "Testing & Verification Commands" as one script (standard library only,
 Python 3.11+); scripts/docker-build-optimized.ps1, docker-health-monitor.ps1 and
@@ -31,10 +30,13 @@ project folder (the parent of this script's folder, or -C DIR). -f FILE (repeata
 Variables the Compose files require (the secrets outside dev) must be set in the
 environment or in the .env file.
 
-Docker CLI: $DOCKER when set (a path or a command name), else the first `docker` on PATH
-(then /usr/bin/docker, /usr/local/bin/docker) that has Compose v2. Images are built by
-Compose, which brings its own BuildKit client, so the CLI needs no buildx plugin.
-DOCKER_BUILDKIT=1 is set for every call: the Dockerfiles use BuildKit's RUN --mount.
+The gateway is the service labelled berth.role=gateway; each service's route through it and
+its health path are its berth.route and berth.health-path labels (berth writes them).
+
+Docker CLI: $DOCKER when set (a path or a command name), else `docker`; it must have Compose
+v2. Images are built by Compose, which brings its own BuildKit client, so the CLI needs no
+buildx plugin. DOCKER_BUILDKIT=1 is set for every call: the Dockerfiles use BuildKit's RUN
+--mount.
 
 Exit codes: 0 every check passed; 1 a check failed (a build, an image over the target,
 a container not healthy, a route not answering); 2 usage or configuration error (no
@@ -56,23 +58,16 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-{% endraw %}
-# The stack as berth rendered it (berth.toml): the gateway's service name and health route,
-# each service's route through the gateway and health path. Services added to the Compose
-# files by hand are probed at /<name>.
-GATEWAY_SERVICE = {% if gateway %}"gateway"{% else %}None{% endif %}
-GATEWAY_HEALTH_PATH = {{ standard.gateway.health_path | py_str }}
-SERVICE_HEALTH_PATH = {{ standard.healthcheck.path | py_str }}
-{%- if services | length > 0 %}
-ROUTES = {
-{%- for service in services %}
-    {{ service.name | py_str }}: {{ service.route | py_str }},
-{%- endfor %}
-}
-{%- else %}
-ROUTES: dict[str, str] = {}
-{%- endif %}
-{% raw %}
+
+# What the script knows of the stack it reads from the Compose configuration at run time:
+# berth labels the gateway (berth.role: gateway) and gives every service its route through
+# the gateway (berth.route) and health path (berth.health-path). A service added to the
+# Compose files by hand, without labels, is probed at /<name>/health.
+ROLE_LABEL = "berth.role"
+ROUTE_LABEL = "berth.route"
+HEALTH_LABEL = "berth.health-path"
+DEFAULT_HEALTH_PATH = "/health"
+
 PROG = "verify-stack"
 TARGET_MB = 400  # the standard's "Target: <400MB per service image"
 MB = 1000 * 1000  # docker images prints decimal megabytes
@@ -117,40 +112,18 @@ def has_compose(docker: str) -> bool:
 
 
 def find_docker() -> str:
-    """The Docker CLI to use: $DOCKER, else the first docker with Compose v2."""
-    override = os.environ.get("DOCKER", "").strip()
-    if override:
-        path = shutil.which(override)
-        if path is None:
-            raise UsageError(f"DOCKER={override!r} is not an executable")
-        if not has_compose(path):
-            raise UsageError(
-                f"DOCKER={path} has no Compose v2 (`{path} compose version` failed)"
-            )
-        return path
-    candidates: list[str] = []
-    for folder in os.environ.get("PATH", "").split(os.pathsep):
-        found = shutil.which("docker", path=folder) if folder else None
-        if found:
-            candidates.append(found)
-    candidates += [
-        p for p in ("/usr/bin/docker", "/usr/local/bin/docker") if os.path.isfile(p)
-    ]
-    seen: set[str] = set()
-    for candidate in candidates:
-        real = os.path.realpath(candidate)
-        if real in seen:
-            continue
-        seen.add(real)
-        if has_compose(candidate):
-            return candidate
-    if not candidates:
-        raise UsageError("no docker CLI found on PATH (or set DOCKER=/path/to/docker)")
-    raise UsageError(
-        "no docker CLI with Compose v2 found (tried "
-        + ", ".join(sorted(seen))
-        + "); install the compose plugin or set DOCKER"
-    )
+    """The Docker CLI to use: $DOCKER, else `docker`; it must have Compose v2."""
+    name = os.environ.get("DOCKER", "").strip() or "docker"
+    path = shutil.which(name)
+    if path is None:
+        raise UsageError(
+            f"no Docker CLI: {name!r} is not on PATH (set DOCKER=/path/to/docker)"
+        )
+    if not has_compose(path):
+        raise UsageError(
+            f"{path} has no Compose v2 (`{path} compose version` failed); install the compose plugin or set DOCKER"
+        )
+    return path
 
 
 @dataclass
@@ -167,6 +140,25 @@ class Stack:
     @property
     def services(self) -> dict[str, dict]:
         return self.config.get("services") or {}
+
+    def label(self, service: str, key: str) -> str | None:
+        labels = self.services.get(service, {}).get("labels") or {}
+        value = labels.get(key) if isinstance(labels, dict) else None
+        return str(value) if value else None
+
+    @property
+    def gateway(self) -> str | None:
+        """The service labelled as the gateway, if any."""
+        for name in sorted(self.services):
+            if self.label(name, ROLE_LABEL) == "gateway":
+                return name
+        return None
+
+    def health_path(self, service: str) -> str:
+        return self.label(service, HEALTH_LABEL) or DEFAULT_HEALTH_PATH
+
+    def route(self, service: str) -> str:
+        return self.label(service, ROUTE_LABEL) or f"/{service}"
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return run_docker(self.docker, list(args), cwd=self.project_dir, check=check)
@@ -551,11 +543,8 @@ def cmd_health(opts: argparse.Namespace) -> int:
 # -------------------------------------------------------------------------- gateway
 
 
-def default_base_url(stack: Stack) -> str:
-    gateway = stack.services.get(GATEWAY_SERVICE or "")
-    if gateway is None:
-        raise UsageError("this stack has no gateway service; nothing to probe through")
-    for port in gateway.get("ports") or []:
+def default_base_url(stack: Stack, gateway: str) -> str:
+    for port in stack.services[gateway].get("ports") or []:
         if isinstance(port, dict) and port.get("published"):
             host = str(port.get("host_ip") or "")
             if host in ("", "0.0.0.0", "::"):
@@ -565,7 +554,7 @@ def default_base_url(stack: Stack) -> str:
             published = str(port["published"]).split("-")[0]
             return f"http://{host}:{published}"
     raise UsageError(
-        f"the {GATEWAY_SERVICE} service publishes no port in this configuration; pass --base-url"
+        f"the {gateway} service publishes no port in this configuration; pass --base-url"
     )
 
 
@@ -618,8 +607,11 @@ def misrouted(answer: Answer, service: str) -> str | None:
 
 def cmd_gateway(opts: argparse.Namespace) -> int:
     stack = load_stack(opts)
-    if GATEWAY_SERVICE is None or GATEWAY_SERVICE not in stack.services:
-        raise UsageError("this stack has no gateway service; nothing to probe through")
+    gateway = stack.gateway
+    if gateway is None:
+        raise UsageError(
+            f"this stack has no gateway service (labelled {ROLE_LABEL}: gateway); nothing to probe through"
+        )
     if opts.base_url:
         base = opts.base_url.rstrip("/")
         parts = urllib.parse.urlsplit(base)
@@ -628,13 +620,11 @@ def cmd_gateway(opts: argparse.Namespace) -> int:
                 f"--base-url {opts.base_url!r}: expected http(s)://host[:port]"
             )
     else:
-        base = default_base_url(stack)
-    checks = [(GATEWAY_SERVICE, base + GATEWAY_HEALTH_PATH)]
+        base = default_base_url(stack, gateway)
+    checks = [(gateway, base + stack.health_path(gateway))]
     for name in sorted(stack.services):
-        if name != GATEWAY_SERVICE:
-            checks.append(
-                (name, base + ROUTES.get(name, f"/{name}") + SERVICE_HEALTH_PATH)
-            )
+        if name != gateway:
+            checks.append((name, base + stack.route(name) + stack.health_path(name)))
     log(
         f"probing {len(checks)} route(s) through {base} (timeout {opts.timeout:g}s each)"
     )
@@ -643,7 +633,7 @@ def cmd_gateway(opts: argparse.Namespace) -> int:
     for name, url in checks:
         answer = probe(url, opts.timeout)
         detail = answer.detail
-        if answer.ok and name != GATEWAY_SERVICE:
+        if answer.ok and name != gateway:
             wrong = misrouted(answer, name)
             if wrong:
                 answer.ok, detail = False, wrong
@@ -787,4 +777,4 @@ if __name__ == "__main__":
         sys.exit(main(sys.argv[1:]))
     except KeyboardInterrupt:
         print(file=sys.stderr)
-        sys.exit(130){% endraw %}
+        sys.exit(130)

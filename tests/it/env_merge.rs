@@ -308,14 +308,14 @@ fn secrets_are_never_overwritten_or_shown() {
     // the first write.
     let body = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/templates/_env_body.tera"
+        "/templates/partials/env_body.tera"
     ))
     .unwrap();
     assert!(body.contains("\"dev-only-insecure-\""));
-    std::fs::create_dir(dir.join("org")).unwrap();
+    std::fs::create_dir_all(dir.join("org/partials")).unwrap();
     write(
         dir,
-        "org/_env_body.tera",
+        "org/partials/env_body.tera",
         &body.replace("\"dev-only-insecure-\"", "\"dev-insecure-v2-\""),
     );
     let out = berth_in(dir, &["--templates", "org", "generate"]);

@@ -41,16 +41,16 @@ fn write_update(project: &Path) {
     let standard = replace_once(&standard, "interval = \"30s\"", "interval = \"15s\"");
     write(&org, "standard.toml", &standard);
     let dockerfile = replace_once(
-        &repo_template("services/SERVICE/Dockerfile"),
+        &repo_template("services/SERVICE/Dockerfile.tera"),
         "EXPOSE {{ service.port }}\n",
         "EXPOSE {{ service.port }}\nLABEL org.example.team=\"platform\"\n",
     );
-    write(&org, "services/SERVICE/Dockerfile", &dockerfile);
+    write(&org, "services/SERVICE/Dockerfile.tera", &dockerfile);
     let env = format!(
         "{}# Time zone of every container\nTZ=UTC\n",
-        repo_template("_env_body.tera")
+        repo_template("partials/env_body.tera")
     );
-    write(&org, "_env_body.tera", &env);
+    write(&org, "partials/env_body.tera", &env);
     let manifest = replace_once(
         &read(project, "berth.toml"),
         "[project]\n",

@@ -273,12 +273,12 @@ fn a_file_linked_inside_the_project_is_merged_and_stays_a_link() {
     // A standards update that changes .hadolint.yaml.
     let template = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/templates/.hadolint.yaml"
+        "/templates/.hadolint.yaml.tera"
     ))
     .unwrap();
     std::fs::create_dir(dir.join("org")).unwrap();
     std::fs::write(
-        dir.join("org/.hadolint.yaml"),
+        dir.join("org/.hadolint.yaml.tera"),
         template.replace("ignored:\n", "failure-threshold: warning\nignored:\n"),
     )
     .unwrap();

@@ -6,17 +6,13 @@
 //! child runs under a watchdog, so a hanging script fails its test instead of the suite.
 //! Assertions on time are one-sided and generous (a loaded 2-core CI box must pass them).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::script;
-
-/// Upper bound for any single script run; only reached when a script hangs.
-const WATCHDOG: Duration = Duration::from_secs(20);
+use crate::support::http::{Reply, free_port, serve, serve_later};
+use crate::support::process::{Run, finish, reader};
 
 /// A child command that prints a marker and its PID, then exits 7: proves that
 /// wait-for-services exec'd it (same PID, its exit code, its output).
@@ -31,24 +27,6 @@ const EXECED: &[&str] = &[
 // ---------------------------------------------------------------------------------------
 // Running scripts
 // ---------------------------------------------------------------------------------------
-
-struct Run {
-    status: ExitStatus,
-    pid: u32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    fn code(&self) -> Option<i32> {
-        self.status.code()
-    }
-
-    fn stderr_lines(&self) -> Vec<&str> {
-        self.stderr.lines().collect()
-    }
-}
 
 /// `python3 <rendered script> args...`, with only the given script variables set.
 fn python(name: &str, env: &[(&str, &str)], args: &[&str]) -> Command {
@@ -70,41 +48,6 @@ fn python(name: &str, env: &[(&str, &str)], args: &[&str]) -> Command {
     cmd
 }
 
-fn reader(mut source: impl Read + Send + 'static) -> thread::JoinHandle<String> {
-    thread::spawn(move || {
-        let mut text = String::new();
-        source.read_to_string(&mut text).expect("read child output");
-        text
-    })
-}
-
-/// Waits for `child` (killing it after `WATCHDOG`) and collects its output.
-fn finish(mut child: Child, started: Instant) -> Run {
-    let pid = child.id();
-    let stdout = reader(child.stdout.take().expect("piped stdout"));
-    let stderr = child.stderr.take().map(reader);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for child") {
-            break status;
-        }
-        if started.elapsed() > WATCHDOG {
-            child.kill().ok();
-            child.wait().ok();
-            let err = stderr.map(|h| h.join().unwrap()).unwrap_or_default();
-            panic!("script still running after {WATCHDOG:?}; stderr so far:\n{err}");
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    let elapsed = started.elapsed();
-    Run {
-        status,
-        pid,
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.map(|h| h.join().unwrap()).unwrap_or_default(),
-        elapsed,
-    }
-}
-
 fn run(name: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
     let started = Instant::now();
     let child = python(name, env, args).spawn().expect("spawn python3");
@@ -117,97 +60,6 @@ fn healthcheck(env: &[(&str, &str)]) -> Run {
 
 fn wait_for_services(env: &[(&str, &str)]) -> Run {
     run("wait-for-services.py", env, EXECED)
-}
-
-// ---------------------------------------------------------------------------------------
-// A tiny HTTP server
-// ---------------------------------------------------------------------------------------
-
-#[derive(Clone, Copy)]
-enum Reply {
-    /// Answer every request with this status.
-    Status(u16),
-    /// Read the request, then never answer (the connection stays open).
-    Hang,
-}
-
-struct Server {
-    port: u16,
-    /// Request targets (`/path?query`) in arrival order.
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-/// A port nothing listens on (bound, then released).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn serve(reply: Reply) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&requests);
-    thread::spawn(move || accept_loop(listener, reply, log));
-    Server { port, requests }
-}
-
-/// Starts serving on `port` only after `delay` (the port refuses connections until then).
-fn serve_later(port: u16, delay: Duration, reply: Reply) -> Server {
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&requests);
-    thread::spawn(move || {
-        thread::sleep(delay);
-        let listener = TcpListener::bind(("127.0.0.1", port)).expect("re-bind the reserved port");
-        accept_loop(listener, reply, log);
-    });
-    Server { port, requests }
-}
-
-fn accept_loop(listener: TcpListener, reply: Reply, log: Arc<Mutex<Vec<String>>>) {
-    for stream in listener.incoming().flatten() {
-        let log = Arc::clone(&log);
-        thread::spawn(move || handle(stream, reply, &log));
-    }
-}
-
-fn handle(stream: TcpStream, reply: Reply, log: &Mutex<Vec<String>>) {
-    let mut head = BufReader::new(&stream);
-    let mut request_line = String::new();
-    if head.read_line(&mut request_line).unwrap_or(0) == 0 {
-        return; // a bare TCP probe: connect, then close
-    }
-    loop {
-        let mut line = String::new();
-        if head.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-    }
-    let target = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("")
-        .to_string();
-    log.lock().unwrap().push(target);
-    match reply {
-        Reply::Hang => thread::sleep(Duration::from_secs(60)),
-        Reply::Status(code) => {
-            let response = format!(
-                "HTTP/1.1 {code} Test\r\nContent-Type: text/plain\r\n\
-                 Content-Length: 2\r\nConnection: close\r\n\r\nok"
-            );
-            (&stream).write_all(response.as_bytes()).ok();
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------

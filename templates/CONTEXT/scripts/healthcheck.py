@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-{{ header_hash }}
-{% raw %}"""Container health check: exit 0 when the service answers HTTP 2xx, else exit 1.
+"""Container health check: exit 0 when the service answers HTTP 2xx, else exit 1.
 
 Run by the image's exec-form HEALTHCHECK:
 
@@ -186,4 +185,4 @@ if __name__ == "__main__":
         sys.exit(main())
     except (Exception, Deadline) as exc:  # last resort: one line, never a traceback
         print(f"{PROG}: unexpected error: {one_line(repr(exc))}", file=sys.stderr)
-        sys.exit(1){% endraw %}
+        sys.exit(1)

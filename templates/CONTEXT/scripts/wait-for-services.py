@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-{{ header_hash }}
-{% raw %}"""Wait until this container's dependencies answer, then exec the real command.
+"""Wait until this container's dependencies answer, then exec the real command.
 
 Used as the exec-form ENTRYPOINT, with the application as CMD:
 
@@ -303,4 +302,4 @@ if __name__ == "__main__":
         sys.exit(main(sys.argv))
     except Exception as exc:  # last resort: one line, never a traceback
         log(f"unexpected error: {' '.join(repr(exc).split())}")
-        sys.exit(1){% endraw %}
+        sys.exit(1)

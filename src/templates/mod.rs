@@ -1,0 +1,221 @@
+//! The templates: embedded in the binary with `include_dir`, optionally overlaid by the
+//! organisation's own folder, rendered with Tera only where they are templates.
+//!
+//! The `templates/` folder mirrors the output tree. A file whose name ends in `.tera` is a
+//! Tera template and produces the file without the suffix; every other file (the Python and
+//! PowerShell scripts among them) is copied verbatim, so that editors, ruff and reviewers read it
+//! as what it is. `partials/` holds the pieces templates include; `standard.toml` is the
+//! standard's data. The planner (plan.rs) expands the `SERVICE`, `CONTEXT` and `ENV` path
+//! placeholders and inserts the generated-file header. A file in an override folder replaces the
+//! embedded file that produces the same output path (`Dockerfile` or `Dockerfile.tera` alike),
+//! which is how an organisation ships its own standard without a fork.
+//!
+//! Tera parses a template only when a plan renders it (with the partials), never the scripts:
+//! parsing was most of the CPU time of a small `berth new`.
+
+mod filters;
+pub mod quote;
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use include_dir::{Dir, include_dir};
+use tera::Tera;
+
+use crate::error::{Error, Result};
+
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// Name of the standard's data file inside the template tree.
+pub const STANDARD_FILE: &str = "standard.toml";
+
+/// Folder of the pieces templates include; never written.
+const PARTIALS: &str = "partials/";
+
+/// Suffix of the files Tera renders.
+const TERA: &str = ".tera";
+
+/// One file of the template tree that produces output.
+#[derive(Debug, Clone, Copy)]
+pub struct Template<'a> {
+    /// Its path in the template tree (`services/SERVICE/Dockerfile.tera`).
+    pub source: &'a str,
+    /// The output path it produces, placeholders included (`services/SERVICE/Dockerfile`).
+    pub output: &'a str,
+    /// Its text: a Tera template, or the file itself when `!rendered`.
+    pub text: &'a str,
+    pub rendered: bool,
+}
+
+/// All template files (relative path -> text), embedded ones overlaid by an override folder.
+pub struct TemplateSet {
+    files: BTreeMap<String, Cow<'static, str>>,
+}
+
+impl TemplateSet {
+    /// Embedded templates, overlaid by the files of `overlay` when given.
+    pub fn load(overlay: Option<&Path>) -> Result<Self> {
+        let mut files = BTreeMap::new();
+        collect_embedded(&EMBEDDED, &mut files);
+        if let Some(dir) = overlay {
+            let mut overrides = BTreeMap::new();
+            collect_overlay(dir, dir, &mut overrides)?;
+            for (path, text) in overrides {
+                let output = output_of(&path).to_string();
+                files.retain(|p, _| output_of(p) != output);
+                files.insert(path, Cow::Owned(text));
+            }
+        }
+        Ok(Self { files })
+    }
+
+    /// The templates that produce files, sorted by their path in the tree.
+    pub fn templates(&self) -> impl Iterator<Item = Template<'_>> {
+        self.files
+            .iter()
+            .filter(|(path, _)| *path != STANDARD_FILE && !path.starts_with(PARTIALS))
+            .map(|(path, text)| Template {
+                source: path,
+                output: output_of(path),
+                text,
+                rendered: path.ends_with(TERA),
+            })
+    }
+
+    /// The text of the standard's data file.
+    pub fn standard_text(&self) -> Result<&str> {
+        self.files
+            .get(STANDARD_FILE)
+            .map(|t| t.as_ref())
+            .ok_or_else(|| Error::Template {
+                path: STANDARD_FILE.into(),
+                message: "missing".into(),
+            })
+    }
+
+    /// A renderer that has parsed `sources` (the `.tera` templates a plan renders) and the
+    /// partials they may include, and nothing else.
+    pub fn renderer<'a>(&'a self, sources: impl Iterator<Item = &'a str>) -> Result<Renderer> {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![]);
+        filters::register(&mut tera);
+        let partials = self
+            .files
+            .iter()
+            .filter(|(p, _)| p.starts_with(PARTIALS))
+            .map(|(p, t)| (p.as_str(), t.as_ref()));
+        let used = sources.filter_map(|s| self.files.get(s).map(|t| (s, t.as_ref())));
+        tera.add_raw_templates(partials.chain(used))
+            .map_err(|e| Error::Template {
+                path: "(templates)".into(),
+                message: error_chain(&e),
+            })?;
+        Ok(Renderer { tera })
+    }
+}
+
+/// The parsed templates of one plan.
+pub struct Renderer {
+    tera: Tera,
+}
+
+impl Renderer {
+    pub fn render(&self, source: &str, context: &tera::Context) -> Result<String> {
+        self.tera
+            .render(source, context)
+            .map_err(|e| Error::Template {
+                path: source.to_string(),
+                message: error_chain(&e),
+            })
+    }
+}
+
+/// The output path a template file produces: its path without `.tera`.
+fn output_of(path: &str) -> &str {
+    path.strip_suffix(TERA).unwrap_or(path)
+}
+
+fn collect_embedded(dir: &Dir<'static>, out: &mut BTreeMap<String, Cow<'static, str>>) {
+    for file in dir.files() {
+        if let Some(text) = file.contents_utf8() {
+            out.insert(slash_path(file.path()), Cow::Borrowed(text));
+        }
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, out);
+    }
+}
+
+fn collect_overlay(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut paths: Vec<_> = entries
+        .map(|e| e.map(|e| e.path()).map_err(|err| Error::io(dir, err)))
+        .collect::<Result<_>>()?;
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            collect_overlay(root, &path, out)?;
+        } else {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            out.insert(slash_path(rel), text);
+        }
+    }
+    Ok(())
+}
+
+fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_tera_files_are_rendered_and_partials_produce_nothing() {
+        let set = TemplateSet::load(None).unwrap();
+        let templates: Vec<Template> = set.templates().collect();
+        let find = |out: &str| templates.iter().find(|t| t.output == out).copied();
+        let dockerfile = find("services/SERVICE/Dockerfile").unwrap();
+        assert!(dockerfile.rendered && dockerfile.source.ends_with(".tera"));
+        let script = find("CONTEXT/scripts/healthcheck.py").unwrap();
+        assert!(!script.rendered && script.text.starts_with("#!/usr/bin/env python3\n"));
+        assert!(templates.iter().all(|t| !t.source.starts_with(PARTIALS)));
+        assert!(find(STANDARD_FILE).is_none());
+    }
+
+    #[test]
+    fn an_override_replaces_the_template_of_the_same_output() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("services/SERVICE")).unwrap();
+        std::fs::write(
+            dir.path().join("services/SERVICE/Dockerfile"),
+            "FROM scratch\n",
+        )
+        .unwrap();
+        let set = TemplateSet::load(Some(dir.path())).unwrap();
+        let matching: Vec<Template> = set
+            .templates()
+            .filter(|t| t.output == "services/SERVICE/Dockerfile")
+            .collect();
+        assert_eq!(matching.len(), 1);
+        assert!(!matching[0].rendered);
+        assert_eq!(matching[0].text, "FROM scratch\n");
+    }
+}

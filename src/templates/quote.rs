@@ -1,0 +1,107 @@
+//! Quoting for each language a value crosses into: YAML (and Compose, whose `$` interpolates),
+//! `.env` files as Docker Compose reads them, nginx strings and Python literals. Pure functions,
+//! unit-tested here and round-tripped through the real consumers (Docker Compose, python3) in
+//! the integration tests; the Tera filters in `filters.rs` call them.
+
+/// A YAML double-quoted scalar.
+pub fn yaml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A YAML scalar whose `$` Compose must not interpolate.
+pub fn compose(s: &str) -> String {
+    yaml(&s.replace('$', "$$"))
+}
+
+/// A .env value that Docker Compose's dotenv parser reads back exactly.
+///
+/// Plain values stay bare (dotenv linters flag needless quotes); anything else is single
+/// quoted (literal in Compose: no escapes, no interpolation) unless it holds a single quote
+/// or a line break, in which case it is double quoted with `\`, `"`, `$` and newlines escaped.
+pub fn env_value(s: &str) -> String {
+    let plain = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-.,/:@+%".contains(c));
+    if plain {
+        return s.to_string();
+    }
+    if !s.contains('\'') && !s.contains('\n') && !s.contains('\r') {
+        return format!("'{s}'");
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An nginx double-quoted string. `$` would be read as a variable and has no escape in
+/// nginx strings, so it is refused rather than silently changed.
+pub fn nginx(s: &str) -> Result<String, String> {
+    if s.contains('$') {
+        return Err(format!(
+            "{s:?} contains '$', which nginx would read as a variable"
+        ));
+    }
+    Ok(format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
+}
+
+/// A Python string literal (JSON string syntax is valid Python).
+pub fn python(s: &str) -> String {
+    serde_json::to_string(s).expect("a string always serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_values() {
+        assert_eq!(env_value("8001"), "8001");
+        assert_eq!(env_value("http://a-b:80/x"), "http://a-b:80/x");
+        assert_eq!(env_value(""), "");
+        assert_eq!(env_value("a b"), "'a b'");
+        assert_eq!(env_value("p$ss#1"), "'p$ss#1'");
+        assert_eq!(env_value("it's \"$x\""), "\"it's \\\"\\$x\\\"\"");
+    }
+
+    #[test]
+    fn yaml_and_compose() {
+        assert_eq!(yaml("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(compose("$HOME"), "\"$$HOME\"");
+    }
+
+    #[test]
+    fn nginx_and_python() {
+        assert_eq!(nginx("/a\"b").unwrap(), "\"/a\\\"b\"");
+        assert!(nginx("/$x").is_err());
+        assert_eq!(python("it's \"x\"\n"), "\"it's \\\"x\\\"\\n\"");
+    }
+}
