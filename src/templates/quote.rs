@@ -32,8 +32,9 @@ pub fn compose(s: &str) -> String {
 /// A .env value that Docker Compose's dotenv parser reads back exactly.
 ///
 /// Plain values stay bare (dotenv linters flag needless quotes); anything else is single
-/// quoted (literal in Compose: no escapes, no interpolation) unless it holds a single quote
-/// or a line break, in which case it is double quoted with `\`, `"`, `$` and newlines escaped.
+/// quoted (literal in Compose: no escapes, no interpolation) unless it holds a single quote, a
+/// backslash or a line break, in which case it is double quoted with `\`, `"`, `$` and newlines
+/// escaped.
 pub fn env_value(s: &str) -> String {
     let plain = s
         .chars()
@@ -41,7 +42,9 @@ pub fn env_value(s: &str) -> String {
     if plain {
         return s.to_string();
     }
-    if !s.contains('\'') && !s.contains('\n') && !s.contains('\r') {
+    // Compose's reader lets a backslash escape the closing single quote, so a value holding a
+    // backslash is double quoted (where `\\` is a backslash) like one holding a quote.
+    if !s.contains(['\'', '\\', '\n', '\r']) {
         return format!("'{s}'");
     }
     let mut out = String::from("\"");

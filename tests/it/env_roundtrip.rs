@@ -9,7 +9,7 @@ use crate::common::{compose_bin, init_mvp, run_ok, tempdir};
 fn compose_reads_env_values_back_exactly() {
     let tmp = tempdir();
     init_mvp(tmp.path());
-    let values: [(&str, &str); 7] = [
+    let values: [(&str, &str); 9] = [
         ("PLAIN", "http://x-y:80/a"),
         ("DOLLAR", "pa$$word$HOME${X}"),
         ("HASH", "a #not-a-comment"),
@@ -17,6 +17,8 @@ fn compose_reads_env_values_back_exactly() {
         ("SINGLE", "it's"),
         ("DOUBLE", "say \"hi\" \\ back$x"),
         ("MIXED", "'q' \"dq\" $ # \\n"),
+        ("TRAILING_BACKSLASH", "C:\\dir\\"),
+        ("BACKSLASH_QUOTE", "a\\'b"),
     ];
     let mut extra = String::from("\n[env.dev]\n");
     for (k, v) in values {
