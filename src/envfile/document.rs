@@ -116,7 +116,8 @@ fn opens_quote(value: &[u8]) -> bool {
     let mut escaped = false;
     for &b in rest {
         match b {
-            b'\\' if quote == b'"' && !escaped => escaped = true,
+            // Compose's reader honours a backslash before the closing quote in both kinds.
+            b'\\' if !escaped => escaped = true,
             b if b == quote && !escaped => return false,
             _ => escaped = false,
         }
@@ -176,7 +177,7 @@ mod tests {
         for v in [&b"'a b'"[..], b"\"a \\\" b\"", b"plain", b"", b"'x' # c"] {
             assert!(!opens_quote(v), "{}", String::from_utf8_lossy(v));
         }
-        for v in [&b"'a"[..], b"\"a \\\"", b"  \"open"] {
+        for v in [&b"'a"[..], b"\"a \\\"", b"  \"open", b"'a\\'"] {
             assert!(opens_quote(v), "{}", String::from_utf8_lossy(v));
         }
     }
