@@ -1,13 +1,16 @@
 //! The command line, declared with clap's derive API; the doc comments are the help text.
 //!
-//! Nothing here does work: each subcommand's arguments are handed to its `commands::<name>::run`.
+//! Nothing here does work: each subcommand's arguments are handed to its `commands::<name>::run`,
+//! which turns them into the plain types below it. The enums here mirror domain enums
+//! (`Kind`, `Preset`, `ConflictMode`) so that clap stays in this layer.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::answers::Preset;
 use crate::apply::ConflictMode;
-use crate::manifest::Kind;
+use crate::standard::Kind;
 
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -67,7 +70,7 @@ pub struct InitArgs {
 
     /// Starting point: `mvp` has the standard's four services and the gateway, `minimal` none
     #[arg(long, value_enum)]
-    pub preset: Option<Preset>,
+    pub preset: Option<PresetArg>,
 
     /// Project name (images are named NAME/SERVICE) [default: the folder's name]
     #[arg(long)]
@@ -89,12 +92,61 @@ pub struct InitArgs {
     pub write: WriteArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Preset {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetArg {
     /// the standard's four services and the gateway
     Mvp,
     /// no services
     Minimal,
+}
+
+impl From<PresetArg> for Preset {
+    fn from(arg: PresetArg) -> Self {
+        match arg {
+            PresetArg::Mvp => Preset::Mvp,
+            PresetArg::Minimal => Preset::Minimal,
+        }
+    }
+}
+
+/// The kinds of service the standard knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// HTTP API
+    Http,
+    /// WebSocket service
+    Websocket,
+    /// background / AI worker
+    Worker,
+}
+
+impl From<KindArg> for Kind {
+    fn from(arg: KindArg) -> Self {
+        match arg {
+            KindArg::Http => Kind::Http,
+            KindArg::Websocket => Kind::Websocket,
+            KindArg::Worker => Kind::Worker,
+        }
+    }
+}
+
+/// How conflicts are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ConflictArg {
+    /// git-style conflict markers in the file itself
+    #[default]
+    Markers,
+    /// leave the file untouched and write the new render to `<file>.berth-new`
+    Sidecar,
+}
+
+impl From<ConflictArg> for ConflictMode {
+    fn from(arg: ConflictArg) -> Self {
+        match arg {
+            ConflictArg::Markers => ConflictMode::Markers,
+            ConflictArg::Sidecar => ConflictMode::Sidecar,
+        }
+    }
 }
 
 /// Add a service to berth.toml and render its files.
@@ -112,9 +164,9 @@ pub struct NewArgs {
 
     /// Kind of service [default: the standard's for a known name, else http]
     #[arg(long, value_enum)]
-    pub kind: Option<Kind>,
+    pub kind: Option<KindArg>,
 
-    /// Port [default: the standard's for a known name, else the next free one from 8005]
+    /// Port [default: the standard's for a known name, else the next free one]
     #[arg(long)]
     pub port: Option<i64>,
 
@@ -177,8 +229,8 @@ pub struct GenerateArgs {
     pub prune: bool,
 
     /// How to write a conflict between local edits and the new render
-    #[arg(long, value_enum, default_value_t = ConflictMode::Markers)]
-    pub conflict: ConflictMode,
+    #[arg(long, value_enum, default_value_t = ConflictArg::Markers)]
+    pub conflict: ConflictArg,
 
     /// Also list unchanged files
     #[arg(short, long)]

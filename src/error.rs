@@ -9,31 +9,41 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// One problem found in the manifest or in the flags that feed it.
+/// Why a rule said no to a value: what is wrong with it (a predicate of the value, "is
+/// already used by ai-engine") and what to do about it. The flag error, the manifest error and
+/// the wizard's re-ask all show these same words.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Dotted path of the field, e.g. `services.auth-service.port`.
-    pub field: String,
-    /// The offending value as the user wrote it.
-    pub value: String,
-    /// What is wrong with it.
+pub struct Refusal {
     pub message: String,
-    /// What to do about it.
     pub fix: String,
 }
 
+impl Refusal {
+    pub fn new(message: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+/// One problem found in the manifest or in the flags that feed it: a field, the value as the
+/// user wrote it, and the refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted path of the field (`services.auth-service.port`) or the flag (`--port`).
+    pub field: String,
+    /// The offending value as the user wrote it.
+    pub value: String,
+    pub refusal: Refusal,
+}
+
 impl Problem {
-    pub fn new(
-        field: impl Into<String>,
-        value: impl fmt::Display,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
+    pub fn new(field: impl Into<String>, value: impl fmt::Display, refusal: Refusal) -> Self {
         Self {
             field: field.into(),
             value: value.to_string(),
-            message: message.into(),
-            fix: fix.into(),
+            refusal,
         }
     }
 }
@@ -43,17 +53,35 @@ impl fmt::Display for Problem {
         write!(
             f,
             "{} = {}: {}\n  fix: {}",
-            self.field, self.value, self.message, self.fix
+            self.field, self.value, self.refusal.message, self.refusal.fix
         )
+    }
+}
+
+/// Where invalid values came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The flags (and arguments) of this run.
+    CommandLine,
+    /// berth.toml.
+    Manifest,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Origin::CommandLine => "the command line",
+            Origin::Manifest => crate::manifest::FILE_NAME,
+        })
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The manifest or the flags hold invalid values (all of them are listed).
-    #[error("{} in {source_name}:\n{}", plural(.problems.len(), "invalid value"), list(.problems))]
+    #[error("{} in {origin}:\n{}", plural(.problems.len(), "invalid value"), list(.problems))]
     Invalid {
-        source_name: String,
+        origin: Origin,
         problems: Vec<Problem>,
     },
 
@@ -78,11 +106,23 @@ pub enum Error {
     AlreadyInitialised { path: PathBuf },
 
     /// Files on disk that berth did not write and would have to overwrite.
-    #[error("{} would be overwritten but berth does not manage {}:\n{}\n  fix: move {} away, or rerun with --force to overwrite {}",
-        plural(.paths.len(), "file"), if .paths.len() == 1 { "it" } else { "them" },
+    #[error("{} would be overwritten but berth does not manage {them}:\n{}\n  fix: move {them} away, or rerun with --force to overwrite {them} (.env files: adopt, keeping every value)",
+        plural(.paths.len(), "file"),
         .paths.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"),
-        if .paths.len() == 1 { "it" } else { "them" }, if .paths.len() == 1 { "it" } else { "them" })]
+        them = if .paths.len() == 1 { "it" } else { "them" })]
     Unmanaged { paths: Vec<String> },
+
+    /// `.berth/lock.toml` cannot be read as a lock.
+    #[error(
+        "{path} is damaged: {message}\n  fix: restore it from version control (git checkout .berth), or delete it and run `berth generate --force` to adopt the files as they are"
+    )]
+    LockDamaged { path: PathBuf, message: String },
+
+    /// The standard's data (embedded or from the organisation's folder) is not valid.
+    #[error(
+        "the standard's data {path} is not valid: {message}\n  fix: correct {path} in the template folder (see templates/standard.toml)"
+    )]
+    StandardInvalid { path: String, message: String },
 
     /// A managed file berth must merge is not UTF-8 text.
     #[error(
@@ -151,11 +191,8 @@ impl Error {
         }
     }
 
-    pub fn invalid(source_name: impl Into<String>, problems: Vec<Problem>) -> Self {
-        Error::Invalid {
-            source_name: source_name.into(),
-            problems,
-        }
+    pub fn invalid(origin: Origin, problems: Vec<Problem>) -> Self {
+        Error::Invalid { origin, problems }
     }
 }
 

@@ -2,62 +2,20 @@
 //!
 //! This module is the file's schema and nothing more: serde types with `deny_unknown_fields`, so
 //! a misspelt key is an error that names its line instead of a silently ignored setting. What the
-//! values must satisfy, and what an omitted value defaults to, is `validate.rs`; how the file is
+//! values must satisfy, and what an omitted value defaults to, is `rules.rs` and `resolve.rs`; how the file is
 //! edited without losing the user's comments is `manifest_edit.rs`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::standard::Kind;
 
 pub const FILE_NAME: &str = "berth.toml";
 
-/// The kinds of service the standard knows.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Deserialize,
-    Serialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// HTTP API
-    Http,
-    /// WebSocket service
-    Websocket,
-    /// background / AI worker
-    Worker,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Http, Kind::Websocket, Kind::Worker];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Http => "http",
-            Kind::Websocket => "websocket",
-            Kind::Worker => "worker",
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `berth.toml` as written. Optional fields are resolved by `validate::resolve`.
+/// `berth.toml` as written. Optional fields are resolved by `resolve::resolve`.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {

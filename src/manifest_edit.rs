@@ -11,7 +11,7 @@ use std::path::Path;
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, value};
 
 use crate::error::{Error, Result};
-use crate::manifest::Kind;
+use crate::standard::Kind;
 
 /// A service as `berth new` (or a preset) adds it. `None` means "the standard's value".
 #[derive(Debug, Clone, Default, PartialEq)]

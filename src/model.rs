@@ -2,13 +2,13 @@
 //!
 //! `berth.toml` may leave values out (a service from the standard's table needs no port); the
 //! resolved model never does. Templates read this model only, so a default lives in exactly one
-//! place (`validate.rs`, from the standard's data) and never in a template.
+//! place (`resolve.rs`, from the standard's data) and never in a template.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::manifest::Kind;
+use crate::standard::Kind;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Project {
@@ -92,6 +92,28 @@ impl Project {
 
     pub fn infra(&self, name: &str) -> Option<&Infra> {
         self.infra.iter().find(|i| i.name == name)
+    }
+
+    /// Every variable berth writes into the .env files of this project (a test renders
+    /// `.env.example` and checks that it holds exactly these). `[env.*]` may not redefine them.
+    pub fn berth_keys(&self) -> std::collections::BTreeSet<String> {
+        let mut keys: std::collections::BTreeSet<String> =
+            ["IMAGE_PREFIX", "IMAGE_TAG", "LOG_LEVEL"]
+                .iter()
+                .map(|k| k.to_string())
+                .collect();
+        if self.gateway.is_some() {
+            keys.extend(["GATEWAY_PORT".into(), "GATEWAY_WAIT_TIMEOUT".into()]);
+        }
+        keys.extend(self.infra.iter().map(|i| format!("{}_URL", i.key)));
+        for s in &self.services {
+            for suffix in ["PORT", "WORKERS", "URL", "WAIT_TIMEOUT"] {
+                keys.insert(format!("{}_{suffix}", s.key));
+            }
+            keys.insert(s.secret_key.clone());
+            keys.extend(s.waits.iter().map(|w| w.timeout_key.clone()));
+        }
+        keys
     }
 
     /// The variables of the .env files that hold secrets.

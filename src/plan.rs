@@ -11,24 +11,14 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+pub use crate::apply::lock::Ownership;
 use tera::Context;
 
 use crate::error::Result;
 use crate::model::{Project, Service};
 use crate::standard::Standard;
 use crate::templates::{Template, TemplateSet};
-
-/// Who owns a file, which decides what regenerating does to it (DESIGN.md, "Ownership").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Ownership {
-    /// berth's: replaced when unedited, merged three ways when edited.
-    Managed,
-    /// `.env.<env>`: keys are appended, values are never changed.
-    Env,
-    /// Written once when missing, never touched again.
-    Seeded,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedFile {

@@ -5,11 +5,41 @@
 //! change of Rust code. This module only gives the data a type.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::manifest::Kind;
+
+/// The kinds of service the standard knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// HTTP API
+    Http,
+    /// WebSocket service
+    Websocket,
+    /// background / AI worker
+    Worker,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Http, Kind::Websocket, Kind::Worker];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Http => "http",
+            Kind::Websocket => "websocket",
+            Kind::Worker => "worker",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The whole standard, as `templates/standard.toml` describes it.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -123,9 +153,9 @@ pub struct Requirements {
 impl Standard {
     /// Parses the standard data from the text of a `standard.toml`.
     pub fn parse(text: &str, origin: &str) -> Result<Self, Error> {
-        toml::from_str(text).map_err(|e| Error::Template {
+        toml::from_str(text).map_err(|e| Error::StandardInvalid {
             path: origin.to_string(),
-            message: e.to_string(),
+            message: e.to_string().trim_end().to_string(),
         })
     }
 
@@ -143,7 +173,7 @@ impl Standard {
     /// file, so they are checked, not assumed).
     pub fn validate_self(&self, origin: &str) -> Result<(), Error> {
         let fail = |message: String| {
-            Err(Error::Template {
+            Err(Error::StandardInvalid {
                 path: origin.to_string(),
                 message,
             })

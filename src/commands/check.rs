@@ -10,16 +10,16 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::apply::envfile::{KeyChange, KeyEvent};
+use crate::apply::lock::{self, LockedFile};
+use crate::apply::merge;
 use crate::apply::{FileChange, Options, Prepared, Status};
 use crate::cli::{CheckArgs, Format};
-use crate::envfile::{KeyChange, KeyEvent};
 use crate::error::Result;
-use crate::lock::{self, LockedFile};
 use crate::manifest::Manifest;
-use crate::merge;
-use crate::pipeline::Session;
 use crate::plan::{Ownership, Plan};
 use crate::project_lock::Access;
+use crate::session::Session;
 
 use super::Globals;
 
@@ -176,8 +176,9 @@ fn file_finding(
             "run `berth generate --prune` (or delete it if you edited it)",
         ),
         Status::Unchanged | Status::Kept => {
-            let recorded =
-                |lock: &crate::lock::Lock| lock.files.get(&change.path).map(|l| l.sha256.clone());
+            let recorded = |lock: &crate::apply::lock::Lock| {
+                lock.files.get(&change.path).map(|l| l.sha256.clone())
+            };
             if ownership != Some(Ownership::Seeded)
                 && recorded(&prepared.old_lock) != recorded(&prepared.new_lock)
             {

@@ -4,8 +4,9 @@ use crate::apply::Options;
 use crate::cli::GenerateArgs;
 use crate::error::Result;
 use crate::manifest::Manifest;
-use crate::pipeline::{self, Session};
 use crate::project_lock::Access;
+use crate::report;
+use crate::session::Session;
 
 use super::Globals;
 
@@ -26,8 +27,8 @@ pub fn run(globals: &Globals, args: &GenerateArgs) -> Result<i32> {
         Options {
             force: args.force,
             prune: args.prune,
-            conflict: args.conflict,
+            conflict: args.conflict.into(),
         },
     )?;
-    pipeline::finish(&session, &prepared, None, args.dry_run, args.verbose)
+    report::finish(&session, &prepared, None, args.dry_run, args.verbose)
 }

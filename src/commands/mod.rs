@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 use crate::apply::Options;
 use crate::cli::WriteArgs;
 use crate::error::{Error, Result};
-use crate::pipeline::{self, ManifestChange, Session};
 use crate::plan::Plan;
 use crate::project_lock::{Access, ProjectLock};
+use crate::report;
+use crate::session::{ManifestChange, Session};
 use crate::wizard::{self, Terminal};
 
 /// The options every command shares (`-C DIR`, `--templates DIR`, `--no-wait`).
@@ -76,5 +77,5 @@ pub fn write_manifest_change(
     {
         wizard::review(prompter, &prepared, &change)?;
     }
-    pipeline::finish(session, &prepared, Some(change), write.dry_run, false)
+    report::finish(session, &prepared, Some(change), write.dry_run, false)
 }

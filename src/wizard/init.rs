@@ -3,11 +3,11 @@
 //!
 //! Defaults are the flags path's (`berth init DIR --yes`): the folder's name, the mvp preset,
 //! every environment of the standard, the gateway when the preset has services. Answers are
-//! checked with the rules berth.toml is checked with (through `commands::init::check_*`).
+//! checked with the rules berth.toml is checked with (`rules.rs`).
 
-use crate::cli::{InitArgs, Preset};
-use crate::commands::init::{Answers, check_environments, check_name};
+use crate::answers::{Preset, ProjectAnswers, ProjectFlags};
 use crate::error::Result;
+use crate::rules;
 use crate::standard::Standard;
 
 use super::prompter::Prompter;
@@ -15,10 +15,10 @@ use super::prompter::Prompter;
 /// Asks what the flags leave open and returns the answers `init` writes.
 pub fn init(
     p: &mut dyn Prompter,
-    args: &InitArgs,
+    args: &ProjectFlags,
     default_name: &str,
     standard: &Standard,
-) -> Result<Answers> {
+) -> Result<ProjectAnswers> {
     let name = match &args.name {
         Some(name) => name.clone(),
         None => ask_project_name(p, default_name)?,
@@ -31,14 +31,11 @@ pub fn init(
         Some(envs) => envs.clone(),
         None => ask_environments(p, standard)?,
     };
-    let gateway = if args.no_gateway {
-        false
-    } else if args.gateway {
-        true
-    } else {
-        ask_gateway(p, preset)?
+    let gateway = match args.gateway {
+        Some(given) => given,
+        None => ask_gateway(p, preset)?,
     };
-    Ok(Answers {
+    Ok(ProjectAnswers {
         name,
         preset,
         environments,
@@ -47,10 +44,11 @@ pub fn init(
 }
 
 pub fn ask_project_name(p: &mut dyn Prompter, default: &str) -> Result<String> {
-    let check =
-        |name: &str| check_name(name).map_err(|r| format!("{name:?} {}; {}", r.message, r.fix));
+    let check = |name: &str| {
+        rules::project_name(name).map_err(|r| format!("{name:?} {}; {}", r.message, r.fix))
+    };
     // A folder name that is no valid project name is no default.
-    let default = check_name(default).is_ok().then_some(default);
+    let default = rules::project_name(default).is_ok().then_some(default);
     p.input(
         "Project name (names the images and the Compose project)",
         default,
@@ -87,9 +85,9 @@ pub fn ask_environments(p: &mut dyn Prompter, standard: &Standard) -> Result<Vec
             &vec![true; items.len()],
         )?;
         let chosen: Vec<String> = ticked.into_iter().map(|i| names[i].clone()).collect();
-        match check_environments(&chosen, standard) {
-            Ok(()) => return Ok(chosen),
-            Err(r) => p.note(&format!("error: {}; {}", r.message, r.fix)),
+        match rules::environments(&chosen, standard).into_iter().next() {
+            None => return Ok(chosen),
+            Some((_, r)) => p.note(&format!("error: {}; {}", r.message, r.fix)),
         }
     }
 }

@@ -9,15 +9,19 @@
 
 use std::collections::BTreeMap;
 
-use crate::commands::new::{Choices, Defaults, Refusal, Rules};
-use crate::error::Result;
-use crate::manifest::Kind;
+use crate::answers::{NewServiceRules as Rules, ServiceAnswers, ServiceDefaults as Defaults};
+use crate::error::{Refusal, Result};
 use crate::manifest_edit::NewService;
+use crate::standard::Kind;
 
 use super::prompter::Prompter;
 
 /// Asks what `given` (the checked flags) leaves open and returns the service to add.
-pub fn new_service(p: &mut dyn Prompter, given: Choices, rules: &Rules) -> Result<NewService> {
+pub fn new_service(
+    p: &mut dyn Prompter,
+    given: ServiceAnswers,
+    rules: &Rules,
+) -> Result<NewService> {
     let mut c = given;
     let name = match c.name.clone() {
         Some(name) => name,
@@ -145,7 +149,7 @@ pub fn ask_workers(p: &mut dyn Prompter, rules: &Rules, name: &str, d: &Defaults
         d.workers, d.workers_reason
     ));
     ask_number(p, "Uvicorn workers", d.workers, "workers", |raw| {
-        rules.workers(raw)
+        rules.workers(raw, d.kind)
     })
 }
 
@@ -188,7 +192,7 @@ pub fn ask_wait_timeouts(
         .map(|dep| {
             let prompt = format!("Seconds to wait for {dep} at start");
             ask_number(p, &prompt, d.wait_timeout, "timeout", |raw| {
-                rules.wait_timeout(raw)
+                rules.wait_timeout(raw, d.kind)
             })
             .map(|secs| (dep.clone(), secs))
         })

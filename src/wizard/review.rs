@@ -7,14 +7,15 @@
 use crate::apply::{self, Prepared, Status};
 use crate::error::{Error, Result};
 use crate::manifest;
-use crate::pipeline::ManifestChange;
+use crate::report;
+use crate::session::ManifestChange;
 
 use super::prompter::Prompter;
 
 pub fn review(p: &mut dyn Prompter, prepared: &Prepared, change: &ManifestChange) -> Result<()> {
     p.note(&summary(prepared, change));
     if p.confirm("Show the diff?", false)? {
-        p.note(&apply::diff(prepared, change.as_diff()));
+        p.note(&apply::diff(prepared, change.write()));
     }
     if p.confirm("Write these files?", true)? {
         Ok(())
@@ -32,13 +33,13 @@ pub fn summary(prepared: &Prepared, change: &ManifestChange) -> String {
         } else {
             "updated"
         };
-        lines.push(format!("  {label:<12} {}", manifest::FILE_NAME));
+        lines.push(report::label_line(label, manifest::FILE_NAME));
     }
     for c in &prepared.changes {
         if c.new_content.is_none() && c.sidecar.is_none() && c.status != Status::Removed {
             continue;
         }
-        lines.push(c.line());
+        lines.push(report::file_line(c));
     }
     format!(
         "berth will write {} file(s):\n{}",

@@ -11,17 +11,18 @@ use super::new_service::{
 };
 use super::prompter::{Reply, Scripted, text};
 use super::{init, new_service, review};
+use crate::answers::{
+    NewServiceRules as Rules, Preset, ProjectAnswers, ProjectFlags, ServiceAnswers as Choices,
+    ServiceFlags,
+};
 use crate::apply::{FileChange, Prepared, Status};
-use crate::cli::{InitArgs, NewArgs, Preset, WriteArgs};
-use crate::commands::init::Answers;
-use crate::commands::new::{Choices, Rules, from_flags};
-use crate::error::Error;
-use crate::manifest::{Kind, Manifest};
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+use crate::manifest_edit::NewService;
 use crate::model::Project;
-use crate::pipeline::ManifestChange;
-use crate::standard::Standard;
+use crate::session::ManifestChange;
+use crate::standard::{Kind, Standard};
 use crate::templates::{STANDARD_FILE, TemplateSet};
-use crate::validate;
 
 fn standard() -> Standard {
     let templates = TemplateSet::load(None).unwrap();
@@ -29,7 +30,7 @@ fn standard() -> Standard {
 }
 
 fn project(standard: &Standard, preset: Preset, gateway: bool) -> Project {
-    let answers = Answers {
+    let answers = ProjectAnswers {
         name: "demo".into(),
         preset,
         environments: standard.environments.names.clone(),
@@ -37,7 +38,7 @@ fn project(standard: &Standard, preset: Preset, gateway: bool) -> Project {
     };
     let text = answers.manifest_text(standard);
     let manifest = Manifest::parse(&text, Path::new("berth.toml")).unwrap();
-    validate::resolve(&manifest, standard, "berth.toml").unwrap()
+    crate::resolve::resolve(&manifest, standard).unwrap()
 }
 
 /// The mvp preset: the standard's four services and the gateway.
@@ -50,21 +51,16 @@ fn minimal(standard: &Standard) -> Project {
     project(standard, Preset::Minimal, false)
 }
 
-fn new_args(name: &str) -> NewArgs {
-    NewArgs {
+fn new_args(name: &str) -> ServiceFlags {
+    ServiceFlags {
         name: Some(name.into()),
-        kind: None,
-        port: None,
-        workers: None,
-        depends_on: None,
-        wait_timeout: None,
-        route: None,
-        write: WriteArgs {
-            yes: true,
-            dry_run: false,
-            force: false,
-        },
+        ..ServiceFlags::default()
     }
+}
+
+/// The flags path: every answer from the flags, defaults for the rest.
+fn from_flags(flags: &ServiceFlags, rules: &Rules) -> Result<NewService> {
+    Ok(rules.service(&rules.check_flags(flags)?))
 }
 
 fn default_of<'a>(p: &'a Scripted, prompt: &str) -> &'a str {
@@ -260,7 +256,7 @@ fn dependencies_are_chosen_among_the_existing_services() {
 #[test]
 fn declared_infrastructure_is_offered_after_the_services() {
     let s = standard();
-    let mut text = Answers {
+    let mut text = ProjectAnswers {
         name: "demo".into(),
         preset: Preset::Minimal,
         environments: s.environments.names.clone(),
@@ -271,7 +267,7 @@ fn declared_infrastructure_is_offered_after_the_services() {
         "\n[infra.postgres]\nurl = \"tcp://db:5432\"\n\n[services.billing]\nport = 8005\n",
     );
     let manifest = Manifest::parse(&text, Path::new("berth.toml")).unwrap();
-    let current = validate::resolve(&manifest, &s, "berth.toml").unwrap();
+    let current = crate::resolve::resolve(&manifest, &s).unwrap();
     let rules = Rules::new(&current, &s);
     let mut p = Scripted::new([Reply::Ticks(vec![1])]);
     assert_eq!(ask_depends_on(&mut p, &rules).unwrap(), ["postgres"]);
@@ -282,10 +278,10 @@ fn declared_infrastructure_is_offered_after_the_services() {
         "{:?}",
         q.items
     );
-    assert_eq!(rules.dependency("postgres"), Ok(()));
+    assert_eq!(rules.dependency("search", "postgres"), Ok(()));
     assert!(
         rules
-            .dependency("redis")
+            .dependency("search", "redis")
             .unwrap_err()
             .fix
             .contains("billing, postgres")
@@ -341,7 +337,7 @@ fn one_timeout_per_dependency_maps_to_what_the_flag_writes() {
     );
     let mut args = new_args("billing");
     args.depends_on = Some(vec!["auth-service".into(), "creator-hub".into()]);
-    args.wait_timeout = Some(vec!["creator-hub=120".into()]);
+    args.wait_timeout = vec!["creator-hub=120".into()];
     assert_eq!(wizard, from_flags(&args, &rules).unwrap());
     assert_eq!(wizard.wait_timeout, None);
     assert_eq!(wizard.wait_timeouts.get("creator-hub"), Some(&120));
@@ -428,7 +424,7 @@ fn changed_answers_build_what_the_same_flags_build() {
     args.port = Some(8010);
     args.workers = Some(3);
     args.depends_on = Some(vec!["auth-service".into()]);
-    args.wait_timeout = Some(vec!["90".into()]);
+    args.wait_timeout = vec!["90".into()];
     args.route = Some("/live".into());
     assert_eq!(wizard, from_flags(&args, &rules).unwrap());
 }
@@ -471,7 +467,6 @@ fn values_given_as_flags_are_not_asked_again() {
     let mut args = new_args("billing");
     args.port = Some(8010);
     args.depends_on = Some(vec![]);
-    args.write.yes = false;
     let given = rules.check_flags(&args).unwrap();
     let mut p = Scripted::new([Reply::Enter, Reply::Enter, Reply::Enter]);
     let wizard = new_service(&mut p, given, &rules).unwrap();
@@ -518,20 +513,8 @@ fn esc_or_ctrl_c_at_a_middle_question_is_an_interruption() {
 
 // ----- berth init -----
 
-fn init_args() -> InitArgs {
-    InitArgs {
-        path: None,
-        preset: None,
-        name: None,
-        environments: None,
-        gateway: false,
-        no_gateway: false,
-        write: WriteArgs {
-            yes: false,
-            dry_run: false,
-            force: false,
-        },
-    }
+fn init_args() -> ProjectFlags {
+    ProjectFlags::default()
 }
 
 #[test]
@@ -599,14 +582,13 @@ fn init_answers_equal_the_flags_and_skip_what_the_flags_give() {
     let wizard = init(&mut p, &init_args(), "shop", &s).unwrap();
     assert!(p.finished());
     let mut flags = init_args();
-    flags.write.yes = true;
     flags.name = Some("shop".into());
-    assert_eq!(wizard, Answers::from_flags(&flags, Path::new("shop"), &s));
+    assert_eq!(wizard, flags.with_defaults("ignored", &s));
 
     let mut args = init_args();
     args.name = Some("demo".into());
     args.preset = Some(Preset::Minimal);
-    args.no_gateway = true;
+    args.gateway = Some(false);
     let mut p = Scripted::new([Reply::Ticks(vec![0])]);
     let wizard = init(&mut p, &args, "ignored", &s).unwrap();
     assert_eq!(

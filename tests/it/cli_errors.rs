@@ -248,15 +248,16 @@ fn malformed_manifest_and_unknown_keys_name_the_line() {
 #[test]
 fn init_rejects_unknown_environment_and_bad_name() {
     let tmp = tempdir();
+    // The flags are named as flags: berth.toml does not exist yet.
     rejects(
         tmp.path(),
         &["init", "shop", "--env", "dev,qa", "--yes"],
-        &["project.environments", "\"qa\"", "dev, staging, prod"],
+        &["the command line", "--env = \"qa\"", "dev, staging, prod"],
     );
     rejects(
         tmp.path(),
         &["init", "shop", "--name", "My Shop", "--yes"],
-        &["project.name", "\"My Shop\""],
+        &["the command line", "--name = \"My Shop\""],
     );
     assert!(
         !tmp.path().join("shop").exists(),

@@ -6,6 +6,7 @@ mod cli_errors;
 mod common;
 mod env_merge;
 mod env_roundtrip;
+mod merge_props;
 mod regenerate;
 mod safety;
 mod scripts;

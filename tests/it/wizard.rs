@@ -386,3 +386,28 @@ fn no_terminal_without_yes_exits_2_without_waiting_for_input() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs NAME"));
     assert_eq!(read_tree(tmp.path()), before);
 }
+
+#[test]
+fn a_bad_init_flag_reads_the_same_with_and_without_the_wizard() {
+    let tmp = tempdir();
+    let args = ["init", "shop", "--env", "dev,qa", "--name", "My Shop"];
+    let flags_path = crate::common::berth()
+        .current_dir(tmp.path())
+        .args(args)
+        .arg("--yes")
+        .output()
+        .unwrap();
+    assert_eq!(flags_path.status.code(), Some(2));
+    let expected = String::from_utf8_lossy(&flags_path.stderr).into_owned();
+    assert!(expected.contains("--env = \"qa\""), "{expected}");
+
+    let mut w = Wizard::spawn(tmp.path(), &args);
+    assert_eq!(w.exit_code(), 2, "{}", w.transcript());
+    let shown = w.transcript().replace("\r\n", "\n");
+    assert_eq!(
+        shown.trim(),
+        expected.trim(),
+        "the wizard path says it differently"
+    );
+    assert!(!tmp.path().join("shop").exists());
+}

@@ -14,9 +14,20 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::plan::Ownership;
 
 pub const FILE: &str = ".berth/lock.toml";
+
+/// Who owns a file, which decides what regenerating does to it (DESIGN.md, "Ownership").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ownership {
+    /// berth's: replaced when unedited, merged three ways when edited.
+    Managed,
+    /// `.env.<env>`: keys are appended, values are never changed.
+    Env,
+    /// Written once when missing, never touched again.
+    Seeded,
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,11 +77,9 @@ impl Lock {
     pub fn load(root: &Path) -> Result<Self> {
         let path = root.join(FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| Error::Usage {
-                message: format!("{} is damaged: {e}", path.display()),
-                fix: "restore it from version control (git checkout .berth), or delete it and \
-                      run `berth generate --force` to adopt the files as they are"
-                    .to_string(),
+            Ok(text) => toml::from_str(&text).map_err(|e| Error::LockDamaged {
+                path: path.clone(),
+                message: e.to_string().trim_end().to_string(),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(e) => Err(Error::io(path, e)),

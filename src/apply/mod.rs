@@ -10,13 +10,17 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::envfile::{self, KeyChange, KeyEvent};
+pub mod envfile;
+pub mod fsio;
+pub mod lock;
+pub mod merge;
+pub mod text;
+
 use crate::error::{Error, Result};
-use crate::fsio;
-use crate::lock::{self, Lock, LockedFile};
-use crate::merge;
-use crate::plan::{Ownership, Plan, PlannedFile};
-use crate::text;
+use crate::plan::{Plan, PlannedFile};
+
+use envfile::{KeyChange, KeyEvent};
+use lock::{Lock, LockedFile, Ownership};
 
 /// What happens to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -64,7 +68,7 @@ impl Status {
 }
 
 /// How conflicts are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConflictMode {
     /// git-style conflict markers in the file itself
     #[default]
@@ -108,26 +112,16 @@ impl FileChange {
             keys: Vec::new(),
         }
     }
+}
 
-    /// The report line of this file: `  <status>  <path> (<sidecar>) (<note>)`.
-    pub fn line(&self) -> String {
-        let mut line = format!("  {:<12} {}", self.status.label(), self.path);
-        if let Some((sidecar, _)) = &self.sidecar {
-            line.push_str(&format!(" (new render in {sidecar})"));
-        }
-        if let Some(note) = &self.note {
-            line.push_str(&format!(" ({note})"));
-        }
-        line
-    }
-
-    /// One line per changed key of a `.env` file: `    AUTH_SERVICE_WORKERS 2 -> 3 (.env.dev)`.
-    pub fn key_lines(&self) -> impl Iterator<Item = String> + '_ {
-        self.keys
-            .iter()
-            .filter(|k| k.is_reported())
-            .map(|k| format!("    {} ({})", k.describe(), self.path))
-    }
+/// berth.toml as `apply` writes it (first, so a re-run completes an interrupted job) and
+/// shows it in a diff.
+#[derive(Debug, Clone, Copy)]
+pub struct ManifestWrite<'a> {
+    pub path: &'static str,
+    /// `None`: created by this run.
+    pub old: Option<&'a str>,
+    pub new: &'a str,
 }
 
 /// The decisions for a whole plan, and the lock to record after writing.
@@ -382,7 +376,7 @@ fn decide_orphan(
 
 /// Writes everything: `first` (the manifest, when the command changed it), then each file,
 /// then the lock. Each write is atomic.
-pub fn execute(root: &Path, prepared: &Prepared, first: Option<(&str, &str)>) -> Result<()> {
+pub fn execute(root: &Path, prepared: &Prepared, first: Option<ManifestWrite<'_>>) -> Result<()> {
     // A run killed between creating a temp file and renaming it leaves that temp file behind;
     // clear such leftovers from every folder this run writes to.
     let folders: BTreeSet<&Path> = prepared
@@ -398,8 +392,8 @@ pub fn execute(root: &Path, prepared: &Prepared, first: Option<(&str, &str)>) ->
     for folder in folders {
         fsio::remove_stale_temp_files(&root.join(folder))?;
     }
-    if let Some((path, content)) = first {
-        fsio::write_atomic(&root.join(path), content.as_bytes())?;
+    if let Some(manifest) = first {
+        fsio::write_atomic(&root.join(manifest.path), manifest.new.as_bytes())?;
     }
     for change in &prepared.changes {
         if let Some(content) = &change.new_content {
@@ -424,10 +418,10 @@ pub fn execute(root: &Path, prepared: &Prepared, first: Option<(&str, &str)>) ->
 
 /// A unified diff of everything `execute` would write. Secret values in `.env` files are
 /// masked (`********`), on both sides and in the context lines.
-pub fn diff(prepared: &Prepared, first: Option<(&str, &str, &str)>) -> String {
+pub fn diff(prepared: &Prepared, first: Option<ManifestWrite<'_>>) -> String {
     let mut out = String::new();
-    if let Some((path, old, new)) = first {
-        out.push_str(&unified(path, Some(old), new));
+    if let Some(m) = first {
+        out.push_str(&unified(m.path, m.old, m.new));
     }
     let shown = |path: &str, bytes: &[u8]| -> String {
         let is_env = path

@@ -1,0 +1,61 @@
+//! berth: scaffold and maintain the container setup of a Python microservice platform.
+//!
+//! One pipeline for every command: `manifest` (berth.toml) and `standard` (the embedded data)
+//! -> `resolve` (checked with `rules`) -> `model` -> `plan` (every file rendered in memory from
+//! `templates`) -> `apply` (decide per file, merge, write atomically, lock last). `session`
+//! runs the stages for a project; `commands` are the thin layer over clap (`cli`), with
+//! `answers` below both them and the `wizard`. The pipeline's modules are public so that the
+//! integration tests can drive it in-process; the binary is `main.rs` calling `run`.
+
+pub mod answers;
+pub mod apply;
+mod cli;
+mod commands;
+pub mod error;
+pub mod manifest;
+pub mod manifest_edit;
+pub mod model;
+pub mod plan;
+mod project_lock;
+mod report;
+pub mod resolve;
+pub mod rules;
+pub mod session;
+pub mod standard;
+pub mod templates;
+mod wizard;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+/// Parses the command line, runs the command, prints an error once, and returns the exit code:
+/// 0 ok, 1 drift / conflicts / findings, 2 bad input, usage or an I/O failure, 130
+/// interrupted or declined.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let globals = commands::Globals {
+        dir: cli.dir.clone(),
+        templates: cli.templates.clone(),
+        no_wait: cli.no_wait,
+    };
+    let result = match &cli.command {
+        Command::Init(args) => commands::init::run(&globals, args),
+        Command::New(args) => commands::new::run(&globals, args),
+        Command::Generate(args) => commands::generate::run(&globals, args),
+        Command::Check(args) => commands::check::run(&globals, args),
+        Command::Completions(args) => commands::completions::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("berth: error: {err}");
+            err.exit_code()
+        }
+    }
+}
+
+/// The `clap` command, for tests of the command line itself.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

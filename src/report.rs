@@ -1,0 +1,128 @@
+//! What a writing command prints: one line per file it created or changed (and per `.env` key),
+//! the diff of a dry run, and the conflicts to resolve.
+//!
+//! The wizard's summary and the final report print files with the same `label_line`, so what
+//! the user reviewed is what they then read. Output errors are reported, except a closed pipe
+//! (`berth generate | head`), which simply ends the output.
+
+use std::io::Write;
+
+use crate::apply::{self, FileChange, Prepared, Status};
+use crate::error::{Error, Result};
+use crate::session::{ManifestChange, Session};
+
+/// `  <label>  <path>`: the one format of a file in every list berth prints.
+pub fn label_line(label: &str, path: &str) -> String {
+    format!("  {label:<12} {path}")
+}
+
+/// The report line of a file: its status, path, sidecar and note.
+pub fn file_line(change: &FileChange) -> String {
+    let mut line = label_line(change.status.label(), &change.path);
+    if let Some((sidecar, _)) = &change.sidecar {
+        line.push_str(&format!(" (new render in {sidecar})"));
+    }
+    if let Some(note) = &change.note {
+        line.push_str(&format!(" ({note})"));
+    }
+    line
+}
+
+/// One line per reported key of a `.env` file: `    AUTH_SERVICE_WORKERS 2 -> 3 (.env.dev)`.
+pub fn key_lines(change: &FileChange) -> impl Iterator<Item = String> + '_ {
+    change
+        .keys
+        .iter()
+        .filter(|k| k.is_reported())
+        .map(|k| format!("    {} ({})", k.describe(), change.path))
+}
+
+/// Writes `text` to stdout; a closed pipe ends the output quietly.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("(stdout)", e)),
+        _ => Ok(()),
+    }
+}
+
+/// Writes (or, with `dry_run`, prints the diff of) the prepared changes, prints a line per
+/// changed file, and returns the exit code: 1 when conflicts were written, else 0.
+pub fn finish(
+    session: &Session,
+    prepared: &Prepared,
+    manifest: Option<ManifestChange<'_>>,
+    dry_run: bool,
+    verbose: bool,
+) -> Result<i32> {
+    let manifest = manifest.and_then(|m| m.write());
+    if dry_run {
+        let diff = apply::diff(prepared, manifest);
+        print(&diff)?;
+        if diff.is_empty() {
+            print("berth: dry run: nothing would change\n")?;
+        }
+    } else {
+        apply::execute(&session.root, prepared, manifest)?;
+        let manifest_line = manifest.map(|m| {
+            let label = if m.old.is_none() {
+                "created"
+            } else {
+                "updated"
+            };
+            label_line(label, m.path)
+        });
+        print(&report(prepared, manifest_line, verbose))?;
+    }
+    let conflicts: Vec<&str> = prepared.conflicts().map(|c| c.path.as_str()).collect();
+    if conflicts.is_empty() {
+        return Ok(0);
+    }
+    let sidecars = prepared.changes.iter().any(|c| c.sidecar.is_some());
+    let mut text = format!(
+        "berth: {} conflicting file(s); resolve {}, then run `berth check`:\n",
+        conflicts.len(),
+        if sidecars {
+            "them against their .berth-new files"
+        } else {
+            "the conflict markers in them"
+        }
+    );
+    for c in conflicts {
+        text.push_str(&format!("  {c}\n"));
+    }
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    Ok(1)
+}
+
+/// The lines of a run's report: the standard's version change, the manifest, then every file
+/// that changed (every file, `verbose`), with its keys.
+fn report(prepared: &Prepared, manifest_line: Option<String>, verbose: bool) -> String {
+    let mut out = String::new();
+    let old = &prepared.old_lock.standard_version;
+    let new = &prepared.new_lock.standard_version;
+    if !old.is_empty() && old != new {
+        out.push_str(&format!("container standard {old} -> {new}\n"));
+    }
+    if let Some(line) = manifest_line {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let mut unchanged = 0;
+    for c in &prepared.changes {
+        if c.status == Status::Unchanged && !verbose {
+            unchanged += 1;
+            continue;
+        }
+        out.push_str(&file_line(c));
+        out.push('\n');
+        for line in key_lines(c) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    if unchanged > 0 {
+        out.push_str(&format!("  {unchanged} file(s) unchanged\n"));
+    }
+    out
+}

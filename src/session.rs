@@ -1,0 +1,94 @@
+//! The context of one run of the pipeline every command shares: manifest -> (standard,
+//! templates) -> plan -> apply.
+//!
+//! A `Session` holds the standard and templates in force for one project (embedded, overlaid by
+//! the organisation's folder) and runs the stages in order. Commands differ only in how they
+//! obtain the manifest text (written fresh by `init`, edited by `new`, read by `generate` and
+//! `check`) and in what they do with the prepared changes (write, show a diff, or report drift:
+//! `report.rs`). Everything up to `prepare` reads only, so any error before it leaves the
+//! project byte-for-byte as it was.
+
+use std::path::{Path, PathBuf};
+
+use crate::apply::lock::Lock;
+use crate::apply::{self, ManifestWrite, Options, Prepared};
+use crate::error::{Error, Origin, Problem, Refusal, Result};
+use crate::manifest::{self, Manifest};
+use crate::model::Project;
+use crate::plan::{self, Plan};
+use crate::standard::Standard;
+use crate::templates::{STANDARD_FILE, TemplateSet};
+
+/// The standard and templates in force for one project.
+pub struct Session {
+    pub root: PathBuf,
+    pub standard: Standard,
+    pub templates: TemplateSet,
+}
+
+impl Session {
+    /// Loads the embedded templates, overlaid by `--templates` or, failing that, by the
+    /// manifest's `project.templates` (relative to the project root).
+    pub fn open(root: &Path, manifest: Option<&Manifest>, flag: Option<&Path>) -> Result<Self> {
+        let overlay: Option<(PathBuf, Origin, &str)> = match (flag, manifest) {
+            (Some(dir), _) => Some((dir.to_path_buf(), Origin::CommandLine, "--templates")),
+            (None, Some(m)) => m
+                .project
+                .templates
+                .as_ref()
+                .map(|t| (root.join(t), Origin::Manifest, "project.templates")),
+            _ => None,
+        };
+        if let Some((dir, origin, field)) = &overlay
+            && !dir.is_dir()
+        {
+            let refusal = Refusal::new(
+                "is not a folder",
+                "point it at the organisation's template folder (relative to berth.toml)",
+            );
+            return Err(Error::invalid(
+                *origin,
+                vec![Problem::new(*field, dir.display(), refusal)],
+            ));
+        }
+        let templates = TemplateSet::load(overlay.as_ref().map(|(d, _, _)| d.as_path()))?;
+        let standard = Standard::parse(templates.standard_text()?, STANDARD_FILE)?;
+        standard.validate_self(STANDARD_FILE)?;
+        Ok(Self {
+            root: root.to_path_buf(),
+            standard,
+            templates,
+        })
+    }
+
+    pub fn resolve(&self, manifest: &Manifest) -> Result<Project> {
+        crate::resolve::resolve(manifest, &self.standard)
+    }
+
+    pub fn plan(&self, project: &Project) -> Result<Plan> {
+        plan::build(project, &self.standard, &self.templates)
+    }
+
+    pub fn prepare(&self, plan: &Plan, opts: Options) -> Result<Prepared> {
+        let lock = Lock::load(&self.root)?;
+        apply::prepare(&self.root, plan, &lock, opts)
+    }
+}
+
+/// A manifest change made by the command (`init` writes it, `new` edits it).
+#[derive(Debug, Clone, Copy)]
+pub struct ManifestChange<'a> {
+    pub old: Option<&'a str>,
+    pub new: &'a str,
+}
+
+impl<'a> ManifestChange<'a> {
+    /// The write `apply` makes, or `None` when the manifest does not change.
+    pub fn write(&self) -> Option<ManifestWrite<'a>> {
+        (self.old != Some(self.new)).then_some(ManifestWrite {
+            path: manifest::FILE_NAME,
+            old: self.old,
+            new: self.new,
+        })
+    }
+}
