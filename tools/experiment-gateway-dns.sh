@@ -20,7 +20,10 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 53))
 s.settimeout(10)
 for _ in range(20):
-    data, addr = s.recvfrom(512)
+    try:
+        data, addr = s.recvfrom(512)
+    except TimeoutError:
+        break
     tid = struct.unpack(">H", data[:2])[0]
     i, labels = 12, []
     while data[i]:
@@ -49,4 +52,4 @@ print(f"getaddrinfo('auth-service', AI_CANONNAME) -> {name} {address}")
 sys.exit(0 if name == "auth-service.demo-prod.svc.cluster.local" else 1)
 PY
 unshare -rmn sh -c "ip link set lo up && mount --bind '$TMP/resolv.conf' /etc/resolv.conf \
-  && { python3 '$TMP/dns.py' & sleep 0.5; python3 '$TMP/probe.py'; }"
+  && { python3 '$TMP/dns.py' & pid=\$!; sleep 0.5; python3 '$TMP/probe.py'; rc=\$?; kill \$pid; exit \$rc; }"
