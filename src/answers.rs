@@ -60,9 +60,10 @@ impl ProjectFlags {
                 problems.push(Problem::new("--env", value, r));
             }
         }
-        match problems.is_empty() {
-            true => Ok(()),
-            false => Err(Error::invalid(Origin::CommandLine, problems)),
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::invalid(Origin::CommandLine, problems))
         }
     }
 

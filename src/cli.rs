@@ -12,7 +12,7 @@ use crate::answers::Preset;
 use crate::apply::ConflictMode;
 use crate::standard::Kind;
 
-pub const VERSION: &str = concat!(
+pub(crate) const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (container standard ",
     env!("BERTH_STANDARD_VERSION"),
@@ -31,7 +31,7 @@ Examples:
   berth -C demo new billing --kind http --yes add a service (next free port, 2 workers)
   berth -C demo generate --dry-run            show what a regenerate would change
   berth -C demo check                         fail (exit 1) when the files drifted")]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Project folder holding berth.toml [default: the current folder]
     #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -49,7 +49,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     Init(InitArgs),
     New(NewArgs),
     Generate(GenerateArgs),
@@ -215,7 +215,7 @@ Examples:
   berth generate --dry-run           show the exact diff, write nothing
   berth generate --conflict sidecar  on a conflict keep the file and write FILE.berth-new
   berth generate --prune             remove unedited files of services no longer in berth.toml")]
-pub struct GenerateArgs {
+pub(crate) struct GenerateArgs {
     /// Print the unified diff of what would change and write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -244,7 +244,7 @@ Examples:
   berth check                    in CI: exit 1 when `berth generate` would change something
   berth check --strict           also fail on managed files edited by hand
   berth check --format json      machine-readable findings")]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Also fail on managed files edited by hand
     #[arg(long)]
     pub strict: bool,
@@ -255,7 +255,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
@@ -266,6 +266,18 @@ pub enum Format {
 Examples:
   berth completions bash > /etc/bash_completion.d/berth
   berth completions zsh > \"${fpath[1]}/_berth\"")]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks of the whole command line (conflicting flags, duplicate
+    /// names, bad defaults), which otherwise only fire when a flag is used.
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

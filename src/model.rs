@@ -100,7 +100,7 @@ impl Project {
         let mut keys: std::collections::BTreeSet<String> =
             ["IMAGE_PREFIX", "IMAGE_TAG", "LOG_LEVEL"]
                 .iter()
-                .map(|k| k.to_string())
+                .map(std::string::ToString::to_string)
                 .collect();
         if self.gateway.is_some() {
             keys.extend(["GATEWAY_PORT".into(), "GATEWAY_WAIT_TIMEOUT".into()]);

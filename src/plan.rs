@@ -148,17 +148,16 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
             content
         });
         for instance in instances(template.output, project) {
-            let content = match &verbatim {
-                Some(content) => content.clone(),
-                None => {
-                    set_or_remove(&mut ctx, "service", instance.service);
-                    set_or_remove(&mut ctx, "env", instance.env);
-                    set_or_remove(&mut ctx, "context", instance.context.as_ref());
-                    let rendered = renderer.render(template.source, &ctx)?;
-                    let mut content = with_header(&rendered, &header, marker);
-                    normalise(&mut content);
-                    content
-                }
+            let content = if let Some(content) = &verbatim {
+                content.clone()
+            } else {
+                set_or_remove(&mut ctx, "service", instance.service);
+                set_or_remove(&mut ctx, "env", instance.env);
+                set_or_remove(&mut ctx, "context", instance.context.as_ref());
+                let rendered = renderer.render(template.source, &ctx)?;
+                let mut content = with_header(&rendered, &header, marker);
+                normalise(&mut content);
+                content
             };
             files.insert(instance.path, PlannedFile { content, ownership });
         }

@@ -18,21 +18,21 @@ use crate::error::{Error, Result};
 
 /// Exclusive for commands that write, shared for those that only read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
+pub(crate) enum Access {
     Write,
     Read,
 }
 
 /// Held until dropped.
 #[derive(Debug)]
-pub struct ProjectLock {
+pub(crate) struct ProjectLock {
     _folder: File,
 }
 
 impl ProjectLock {
     /// Locks the project folder `root` (which must exist). Waits for another berth holding it,
     /// after telling the user so on stderr, unless `no_wait`.
-    pub fn acquire(root: &Path, access: Access, no_wait: bool) -> Result<Self> {
+    pub(crate) fn acquire(root: &Path, access: Access, no_wait: bool) -> Result<Self> {
         let folder = File::open(root).map_err(|e| Error::io(root, e))?;
         let attempt = match access {
             Access::Write => folder.try_lock(),
@@ -70,8 +70,9 @@ impl ProjectLock {
 /// Who holds the lock on `root`: `pid 4242 (berth new svc-a)` where the system says (Linux's
 /// `/proc/locks`), else `another berth process`.
 fn holder_of(root: &Path) -> String {
-    holder_pid(root)
-        .map(|pid| {
+    holder_pid(root).map_or_else(
+        || "another berth process".to_string(),
+        |pid| {
             let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
                 .map(|raw| {
                     raw.split(|&b| b == 0)
@@ -84,12 +85,13 @@ fn holder_of(root: &Path) -> String {
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default();
-            match cmd.is_empty() {
-                true => format!("pid {pid}"),
-                false => format!("pid {pid} ({})", cmd.join(" ")),
+            if cmd.is_empty() {
+                format!("pid {pid}")
+            } else {
+                format!("pid {pid} ({})", cmd.join(" "))
             }
-        })
-        .unwrap_or_else(|| "another berth process".to_string())
+        },
+    )
 }
 
 #[cfg(unix)]

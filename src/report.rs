@@ -12,12 +12,12 @@ use crate::error::{Error, Result};
 use crate::session::{ManifestChange, Session};
 
 /// `  <label>  <path>`: the one format of a file in every list berth prints.
-pub fn label_line(label: &str, path: &str) -> String {
+pub(crate) fn label_line(label: &str, path: &str) -> String {
     format!("  {label:<12} {path}")
 }
 
 /// The report line of a file: its status, path, sidecar and note.
-pub fn file_line(change: &FileChange) -> String {
+pub(crate) fn file_line(change: &FileChange) -> String {
     let mut line = label_line(change.status.label(), &change.path);
     if let Some((sidecar, _)) = &change.sidecar {
         line.push_str(&format!(" (new render in {sidecar})"));
@@ -29,7 +29,7 @@ pub fn file_line(change: &FileChange) -> String {
 }
 
 /// One line per reported key of a `.env` file: `    AUTH_SERVICE_WORKERS 2 -> 3 (.env.dev)`.
-pub fn key_lines(change: &FileChange) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn key_lines(change: &FileChange) -> impl Iterator<Item = String> + '_ {
     change
         .keys
         .iter()
@@ -38,7 +38,7 @@ pub fn key_lines(change: &FileChange) -> impl Iterator<Item = String> + '_ {
 }
 
 /// Writes `text` to stdout; a closed pipe ends the output quietly.
-pub fn print(text: &str) -> Result<()> {
+pub(crate) fn print(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("(stdout)", e)),
@@ -48,7 +48,7 @@ pub fn print(text: &str) -> Result<()> {
 
 /// Writes (or, with `dry_run`, prints the diff of) the prepared changes, prints a line per
 /// changed file, and returns the exit code: 1 when conflicts were written, else 0.
-pub fn finish(
+pub(crate) fn finish(
     session: &Session,
     prepared: &Prepared,
     manifest: Option<ManifestChange<'_>>,

@@ -203,35 +203,38 @@ pub fn gateway_port(raw: i64, standard: &Standard) -> Result<u16, Refusal> {
 
 fn in_port_range(raw: i64, standard: &Standard) -> Result<u16, String> {
     let l = &standard.limits;
-    if raw < i64::from(l.min_port) || raw > i64::from(l.max_port) {
-        return Err(format!(
+    within(raw, l.min_port, l.max_port).ok_or_else(|| {
+        format!(
             "must be between {} and {} (ports below {} need root)",
             l.min_port, l.max_port, l.min_port
-        ));
-    }
-    Ok(raw as u16)
+        )
+    })
+}
+
+/// `raw` as a `T` when it lies within `min..=max`.
+fn within<T: TryFrom<i64> + PartialOrd>(raw: i64, min: T, max: T) -> Option<T> {
+    T::try_from(raw).ok().filter(|v| (min..=max).contains(v))
 }
 
 /// uvicorn workers of a service of `kind`.
 pub fn workers(raw: i64, kind: Kind, standard: &Standard) -> Result<u32, Refusal> {
     let l = &standard.limits;
-    if raw < i64::from(l.min_workers) || raw > i64::from(l.max_workers) {
-        return Err(Refusal::new(
+    within(raw, l.min_workers, l.max_workers).ok_or_else(|| {
+        Refusal::new(
             format!("must be between {} and {}", l.min_workers, l.max_workers),
             format!(
                 "use {} (the standard's default for {kind} services)",
                 standard.kind(kind).workers
             ),
-        ));
-    }
-    Ok(raw as u32)
+        )
+    })
 }
 
 /// Seconds a service of `kind` waits for a dependency.
 pub fn wait_timeout(raw: i64, kind: Kind, standard: &Standard) -> Result<u32, Refusal> {
     let l = &standard.limits;
-    if raw < i64::from(l.min_wait_timeout) || raw > i64::from(l.max_wait_timeout) {
-        return Err(Refusal::new(
+    within(raw, l.min_wait_timeout, l.max_wait_timeout).ok_or_else(|| {
+        Refusal::new(
             format!(
                 "must be between {} and {} seconds",
                 l.min_wait_timeout, l.max_wait_timeout
@@ -240,9 +243,8 @@ pub fn wait_timeout(raw: i64, kind: Kind, standard: &Standard) -> Result<u32, Re
                 "use {} (the standard's default for {kind} services)",
                 standard.kind(kind).wait_timeout
             ),
-        ));
-    }
-    Ok(raw as u32)
+        )
+    })
 }
 
 /// The gateway route of service `name`: well formed, not the gateway's own, not taken.
@@ -329,7 +331,7 @@ pub fn environments(list: &[String], standard: &Standard) -> Vec<(String, Refusa
     problems
 }
 
-/// An extra variable of an environment's .env file: UPPER_SNAKE_CASE and not one berth writes.
+/// An extra variable of an environment's .env file: `UPPER_SNAKE_CASE` and not one berth writes.
 pub fn env_key(key: &str, berth_keys: &BTreeSet<String>) -> Result<(), Refusal> {
     let ok = key.starts_with(|c: char| c.is_ascii_uppercase())
         && key

@@ -158,7 +158,7 @@ mod fault {
             .and_then(|v| v.parse::<usize>().ok())
     }
 
-    pub fn before_write() {
+    pub(super) fn before_write() {
         let done = WRITES.fetch_add(1, Ordering::SeqCst);
         if limit("BERTH_PAUSE_AFTER_WRITES") == Some(done) {
             eprintln!("berth: pausing after {done} write(s)");

@@ -153,24 +153,7 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
         standard_version: plan.standard_version.clone(),
         files: Default::default(),
     };
-    // Nothing is written or removed through a link that leaves the project: checked for every
-    // path this run could touch before any decision.
-    let confinement = fsio::Confinement::new(root);
-    let sidecars: Vec<String> = plan
-        .files
-        .keys()
-        .map(|p| format!("{p}.berth-new"))
-        .collect();
-    for path in plan
-        .files
-        .keys()
-        .chain(lock.files.keys())
-        .chain(&sidecars)
-        .map(String::as_str)
-        .chain([lock::FILE, crate::manifest::FILE_NAME])
-    {
-        confinement.check(path)?;
-    }
+    check_confinement(root, plan, lock)?;
     let mut changes = Vec::new();
     let mut unmanaged = Vec::new();
     for (path, planned) in &plan.files {
@@ -227,6 +210,24 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
         new_lock,
         secrets: plan.secrets.clone(),
     })
+}
+
+/// Nothing is written or removed through a link that leaves the project: checked for every path
+/// a run could touch (planned, locked, sidecars, the lock, the manifest) before any decision.
+fn check_confinement(root: &Path, plan: &Plan, lock: &Lock) -> Result<()> {
+    let confinement = fsio::Confinement::new(root);
+    let sidecars: Vec<String> = plan
+        .files
+        .keys()
+        .map(|p| format!("{p}.berth-new"))
+        .collect();
+    plan.files
+        .keys()
+        .chain(lock.files.keys())
+        .chain(&sidecars)
+        .map(String::as_str)
+        .chain([lock::FILE, crate::manifest::FILE_NAME])
+        .try_for_each(|path| confinement.check(path))
 }
 
 /// A managed file that exists and differs from the render: replaced when unedited, merged three

@@ -13,10 +13,8 @@ pub struct Decoded {
 /// Decodes a managed file; a file that is not UTF-8 is refused, naming the first bad line.
 pub fn decode(path: &str, bytes: &[u8]) -> Result<Decoded> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        // The line of the first bad byte: one more than the line breaks before it.
+        let line = bytes[..e.valid_up_to()].split(|&b| b == b'\n').count();
         Error::NotUtf8 {
             path: path.to_string(),
             line,

@@ -24,7 +24,7 @@ use crate::session::Session;
 use super::Globals;
 
 #[derive(Debug, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub file: String,
     /// The `.env` variable, for findings about one key.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,7 +66,7 @@ struct Report<'a> {
 
 const REGENERATE: &str = "run `berth generate`";
 
-pub fn run(globals: &Globals, args: &CheckArgs) -> Result<i32> {
+pub(crate) fn run(globals: &Globals, args: &CheckArgs) -> Result<i32> {
     let root = globals.root();
     let _lock = globals.lock(&root, Access::Read)?;
     let (manifest, _) = Manifest::load(&root)?;
@@ -136,7 +136,12 @@ fn file_finding(
     let f = |problem, detail: &str, fix: &str| Some(Finding::file(change, problem, detail, fix));
     match change.status {
         Status::Created => f("missing", "berth would create it", REGENERATE),
-        Status::Updated | Status::Merged if ownership == Some(Ownership::Env) => None,
+        Status::Updated | Status::Merged | Status::Conflict | Status::KeysAdded
+            if ownership == Some(Ownership::Env) =>
+        {
+            // A .env file's drift is reported key by key (`key_finding`).
+            None
+        }
         Status::Updated | Status::Merged => f(
             "behind",
             &format!(
@@ -145,7 +150,6 @@ fn file_finding(
             ),
             REGENERATE,
         ),
-        Status::Conflict if ownership == Some(Ownership::Env) => None,
         Status::Conflict => f(
             "behind",
             "edited by hand, and the new render changes the same lines",

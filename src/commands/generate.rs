@@ -10,7 +10,7 @@ use crate::session::Session;
 
 use super::Globals;
 
-pub fn run(globals: &Globals, args: &GenerateArgs) -> Result<i32> {
+pub(crate) fn run(globals: &Globals, args: &GenerateArgs) -> Result<i32> {
     let root = globals.root();
     let access = if args.dry_run {
         Access::Read

@@ -30,7 +30,7 @@ impl From<&InitArgs> for ProjectFlags {
     }
 }
 
-pub fn run(globals: &Globals, args: &InitArgs) -> Result<i32> {
+pub(crate) fn run(globals: &Globals, args: &InitArgs) -> Result<i32> {
     let root = match (&args.path, &globals.dir) {
         (Some(p), Some(d)) if p.is_relative() => d.join(p),
         (Some(p), _) => p.clone(),
@@ -64,9 +64,10 @@ pub fn run(globals: &Globals, args: &InitArgs) -> Result<i32> {
     // Everything so far was checked without touching the disk; from here the folder is locked
     // (created first, for a real run) and checked again, since another run may have got there.
     let _lock = if args.write.dry_run {
-        match root.is_dir() {
-            true => Some(globals.lock(&root, Access::Read)?),
-            false => None,
+        if root.is_dir() {
+            Some(globals.lock(&root, Access::Read)?)
+        } else {
+            None
         }
     } else {
         std::fs::create_dir_all(&root).map_err(|e| Error::io(&root, e))?;

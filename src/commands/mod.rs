@@ -1,11 +1,11 @@
 //! One file per subcommand, each a thin `run` that gathers its inputs and hands them to the
 //! pipeline. No command writes a file itself.
 
-pub mod check;
-pub mod completions;
-pub mod generate;
-pub mod init;
-pub mod new;
+pub(crate) mod check;
+pub(crate) mod completions;
+pub(crate) mod generate;
+pub(crate) mod init;
+pub(crate) mod new;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use crate::wizard::{self, Terminal};
 
 /// The options every command shares (`-C DIR`, `--templates DIR`, `--no-wait`).
 #[derive(Debug, Clone, Default)]
-pub struct Globals {
+pub(crate) struct Globals {
     pub dir: Option<PathBuf>,
     pub templates: Option<PathBuf>,
     pub no_wait: bool,
@@ -29,27 +29,27 @@ pub struct Globals {
 
 impl Globals {
     /// The project root: `-C DIR`, else the current folder.
-    pub fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         self.dir.clone().unwrap_or_else(|| PathBuf::from("."))
     }
 
-    pub fn templates(&self) -> Option<&Path> {
+    pub(crate) fn templates(&self) -> Option<&Path> {
         self.templates.as_deref()
     }
 
     /// Locks the project at `root` for the rest of the command (see `project_lock`).
-    pub fn lock(&self, root: &Path, access: Access) -> Result<ProjectLock> {
+    pub(crate) fn lock(&self, root: &Path, access: Access) -> Result<ProjectLock> {
         ProjectLock::acquire(root, access, self.no_wait)
     }
 }
 
 /// Whether prompts can be shown: stdin and stderr are terminals.
-pub fn interactive() -> bool {
+pub(crate) fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 /// The error for a command that would have to prompt but has no terminal.
-pub fn needs_flags(command: &str, flags: &str) -> Error {
+pub(crate) fn needs_flags(command: &str, flags: &str) -> Error {
     Error::Usage {
         message: format!("`berth {command}` needs answers and there is no terminal to ask them on"),
         fix: format!("pass {flags} and --yes (defaults are taken for everything not given)"),
@@ -58,7 +58,7 @@ pub fn needs_flags(command: &str, flags: &str) -> Error {
 
 /// The end of `init` and `new`: prepare the plan, let the wizard's user review it (when there is
 /// a wizard and this is not a dry run), then write it together with the manifest change.
-pub fn write_manifest_change(
+pub(crate) fn write_manifest_change(
     session: &Session,
     plan: &Plan,
     change: ManifestChange<'_>,

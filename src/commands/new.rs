@@ -1,4 +1,4 @@
-//! `berth new`: add a service to berth.toml (through toml_edit) and render its files.
+//! `berth new`: add a service to berth.toml (through `toml_edit`) and render its files.
 //!
 //! The answers come from the flags (`--yes`, or no terminal) or from the wizard (a terminal and
 //! no `--yes`), which asks only what the flags left open. Both are checked by the same
@@ -30,7 +30,7 @@ impl From<&NewArgs> for ServiceFlags {
     }
 }
 
-pub fn run(globals: &Globals, args: &NewArgs) -> Result<i32> {
+pub(crate) fn run(globals: &Globals, args: &NewArgs) -> Result<i32> {
     let root = globals.root();
     let access = if args.write.dry_run {
         Access::Read

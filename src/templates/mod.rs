@@ -87,7 +87,7 @@ impl TemplateSet {
     pub fn standard_text(&self) -> Result<&str> {
         self.files
             .get(STANDARD_FILE)
-            .map(|t| t.as_ref())
+            .map(std::convert::AsRef::as_ref)
             .ok_or_else(|| Error::Template {
                 path: STANDARD_FILE.into(),
                 message: "missing".into(),
@@ -193,7 +193,8 @@ mod tests {
         let templates: Vec<Template> = set.templates().collect();
         let find = |out: &str| templates.iter().find(|t| t.output == out).copied();
         let dockerfile = find("services/SERVICE/Dockerfile").unwrap();
-        assert!(dockerfile.rendered && dockerfile.source.ends_with(".tera"));
+        let extension = Path::new(dockerfile.source).extension();
+        assert!(dockerfile.rendered && extension.is_some_and(|e| e == "tera"));
         let script = find("CONTEXT/scripts/healthcheck.py").unwrap();
         assert!(!script.rendered && script.text.starts_with("#!/usr/bin/env python3\n"));
         assert!(templates.iter().all(|t| !t.source.starts_with(PARTIALS)));

@@ -13,7 +13,7 @@ use crate::standard::Standard;
 use super::prompter::Prompter;
 
 /// Asks what the flags leave open and returns the answers `init` writes.
-pub fn init(
+pub(crate) fn init(
     p: &mut dyn Prompter,
     args: &ProjectFlags,
     default_name: &str,
@@ -43,7 +43,7 @@ pub fn init(
     })
 }
 
-pub fn ask_project_name(p: &mut dyn Prompter, default: &str) -> Result<String> {
+pub(super) fn ask_project_name(p: &mut dyn Prompter, default: &str) -> Result<String> {
     let check = |name: &str| {
         rules::project_name(name).map_err(|r| format!("{name:?} {}; {}", r.message, r.fix))
     };
@@ -56,7 +56,7 @@ pub fn ask_project_name(p: &mut dyn Prompter, default: &str) -> Result<String> {
     )
 }
 
-pub fn ask_preset(p: &mut dyn Prompter, standard: &Standard) -> Result<Preset> {
+pub(super) fn ask_preset(p: &mut dyn Prompter, standard: &Standard) -> Result<Preset> {
     let services: Vec<&str> = standard.services.iter().map(|s| s.name.as_str()).collect();
     let items = [
         format!(
@@ -69,7 +69,7 @@ pub fn ask_preset(p: &mut dyn Prompter, standard: &Standard) -> Result<Preset> {
     Ok([Preset::Mvp, Preset::Minimal][index])
 }
 
-pub fn ask_environments(p: &mut dyn Prompter, standard: &Standard) -> Result<Vec<String>> {
+pub(super) fn ask_environments(p: &mut dyn Prompter, standard: &Standard) -> Result<Vec<String>> {
     let names = &standard.environments.names;
     let items: Vec<String> = names
         .iter()
@@ -92,7 +92,7 @@ pub fn ask_environments(p: &mut dyn Prompter, standard: &Standard) -> Result<Vec
     }
 }
 
-pub fn ask_gateway(p: &mut dyn Prompter, preset: Preset) -> Result<bool> {
+pub(super) fn ask_gateway(p: &mut dyn Prompter, preset: Preset) -> Result<bool> {
     p.confirm(
         "Include the gateway (a non-root reverse proxy, the only published port)?",
         preset == Preset::Mvp,

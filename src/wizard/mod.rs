@@ -6,7 +6,7 @@
 //! without a terminal; the last step, `review`, shows what that write will do before it
 //! happens. Questions talk to a `Prompter` (prompter.rs): dialoguer on a terminal
 //! (terminal.rs, which also owns Esc / Ctrl-C handling), a scripted fake in unit tests. One
-//! small function per question, in new_service.rs and init.rs.
+//! small function per question, in `new_service.rs` and init.rs.
 
 mod init;
 mod new_service;
@@ -17,7 +17,7 @@ mod terminal;
 #[cfg(test)]
 mod tests;
 
-pub use init::init;
-pub use new_service::new_service;
-pub use review::review;
-pub use terminal::Terminal;
+pub(crate) use init::init;
+pub(crate) use new_service::new_service;
+pub(crate) use review::review;
+pub(crate) use terminal::Terminal;

@@ -17,7 +17,7 @@ use crate::standard::Kind;
 use super::prompter::Prompter;
 
 /// Asks what `given` (the checked flags) leaves open and returns the service to add.
-pub fn new_service(
+pub(crate) fn new_service(
     p: &mut dyn Prompter,
     given: ServiceAnswers,
     rules: &Rules,
@@ -30,14 +30,14 @@ pub fn new_service(
     c.name = Some(name.clone());
     if c.kind.is_none() {
         let standard = rules.defaults(&name, None);
-        c.kind = changed(ask_kind(p, rules, &name, &standard)?, standard.kind);
+        c.kind = changed(ask_kind(p, rules, &name, &standard)?, &standard.kind);
     }
     let d = rules.defaults(&name, c.kind);
     if c.port.is_none() {
-        c.port = changed(ask_port(p, rules, &name, &d)?, d.port);
+        c.port = changed(ask_port(p, rules, &name, &d)?, &d.port);
     }
     if c.workers.is_none() {
-        c.workers = changed(ask_workers(p, rules, &name, &d)?, d.workers);
+        c.workers = changed(ask_workers(p, rules, &name, &d)?, &d.workers);
     }
     if c.depends_on.is_none() {
         c.depends_on = Some(ask_depends_on(p, rules)?);
@@ -48,14 +48,14 @@ pub fn new_service(
         (c.wait_timeout, c.wait_timeouts) = timeouts(&answers, d.wait_timeout);
     }
     if c.route.is_none() && rules.has_gateway() {
-        c.route = changed(ask_route(p, rules, &name, &d)?, d.route.clone());
+        c.route = changed(ask_route(p, rules, &name, &d)?, &d.route);
     }
     Ok(rules.service(&c))
 }
 
 /// `None` when the answer is the default: the standard's value applies.
-fn changed<T: PartialEq>(answer: T, default: T) -> Option<T> {
-    (answer != default).then_some(answer)
+fn changed<T: PartialEq>(answer: T, default: &T) -> Option<T> {
+    (answer != *default).then_some(answer)
 }
 
 /// The reason shown when `subject` (the answer, as the user would name it) is refused.
@@ -73,26 +73,29 @@ fn number(text: &str) -> std::result::Result<i64, String> {
         .map_err(|_| format!("{text:?} is not a whole number"))
 }
 
-/// An input question for a number that `rule` turns into a `T`.
+/// An input question for a number that `rule` turns into a `T`. The value is the one `rule`
+/// gave for the answer it accepted (the last answer checked), not a second parse.
 fn ask_number<T: ToString>(
     p: &mut dyn Prompter,
     prompt: &str,
-    default: T,
+    default: &T,
     subject: &str,
     rule: impl Fn(i64) -> std::result::Result<T, Refusal>,
 ) -> Result<T> {
+    let accepted = std::cell::Cell::new(None);
     let check = |text: &str| {
         let raw = number(text)?;
-        rule(raw)
-            .map(drop)
-            .map_err(|r| reason(&format!("{subject} {raw}"), &r))
+        let value = rule(raw).map_err(|r| reason(&format!("{subject} {raw}"), &r))?;
+        accepted.set(Some(value));
+        Ok(())
     };
-    let answer = p.input(prompt, Some(&default.to_string()), &check)?;
-    let raw = number(&answer).expect("the answer passed the check");
-    Ok(rule(raw).unwrap_or_else(|_| unreachable!("the answer passed the check")))
+    p.input(prompt, Some(&default.to_string()), &check)?;
+    Ok(accepted
+        .take()
+        .expect("the prompter returns only an answer its check accepted"))
 }
 
-pub fn ask_name(p: &mut dyn Prompter, rules: &Rules) -> Result<String> {
+pub(super) fn ask_name(p: &mut dyn Prompter, rules: &Rules) -> Result<String> {
     let check = |name: &str| {
         rules
             .name(name)
@@ -105,7 +108,7 @@ pub fn ask_name(p: &mut dyn Prompter, rules: &Rules) -> Result<String> {
     )
 }
 
-pub fn ask_kind(
+pub(super) fn ask_kind(
     p: &mut dyn Prompter,
     rules: &Rules,
     name: &str,
@@ -129,16 +132,26 @@ pub fn ask_kind(
     Ok(Kind::ALL[index])
 }
 
-pub fn ask_port(p: &mut dyn Prompter, rules: &Rules, name: &str, d: &Defaults) -> Result<u16> {
+pub(super) fn ask_port(
+    p: &mut dyn Prompter,
+    rules: &Rules,
+    name: &str,
+    d: &Defaults,
+) -> Result<u16> {
     let prompt = if d.from_table && rules.standard.service(name).map(|r| r.port) == Some(d.port) {
         format!("Port (the standard's for {name})")
     } else {
         "Port (the next free one)".to_string()
     };
-    ask_number(p, &prompt, d.port, "port", |raw| rules.port(raw))
+    ask_number(p, &prompt, &d.port, "port", |raw| rules.port(raw))
 }
 
-pub fn ask_workers(p: &mut dyn Prompter, rules: &Rules, name: &str, d: &Defaults) -> Result<u32> {
+pub(super) fn ask_workers(
+    p: &mut dyn Prompter,
+    rules: &Rules,
+    name: &str,
+    d: &Defaults,
+) -> Result<u32> {
     let whom = if d.from_table {
         name.to_string()
     } else {
@@ -148,12 +161,12 @@ pub fn ask_workers(p: &mut dyn Prompter, rules: &Rules, name: &str, d: &Defaults
         "Workers: the standard gives {whom} {} ({}).",
         d.workers, d.workers_reason
     ));
-    ask_number(p, "Uvicorn workers", d.workers, "workers", |raw| {
+    ask_number(p, "Uvicorn workers", &d.workers, "workers", |raw| {
         rules.workers(raw, d.kind)
     })
 }
 
-pub fn ask_depends_on(p: &mut dyn Prompter, rules: &Rules) -> Result<Vec<String>> {
+pub(super) fn ask_depends_on(p: &mut dyn Prompter, rules: &Rules) -> Result<Vec<String>> {
     let (services, infra) = (rules.services(), rules.infra());
     if services.is_empty() && infra.is_empty() {
         p.note("Depends on: nothing yet (berth.toml has no other service and no [infra]).");
@@ -182,7 +195,7 @@ pub fn ask_depends_on(p: &mut dyn Prompter, rules: &Rules) -> Result<Vec<String>
 }
 
 /// One timeout per dependency, each defaulting to the standard's for the service's kind.
-pub fn ask_wait_timeouts(
+pub(super) fn ask_wait_timeouts(
     p: &mut dyn Prompter,
     rules: &Rules,
     deps: &[String],
@@ -191,7 +204,7 @@ pub fn ask_wait_timeouts(
     deps.iter()
         .map(|dep| {
             let prompt = format!("Seconds to wait for {dep} at start");
-            ask_number(p, &prompt, d.wait_timeout, "timeout", |raw| {
+            ask_number(p, &prompt, &d.wait_timeout, "timeout", |raw| {
                 rules.wait_timeout(raw, d.kind)
             })
             .map(|secs| (dep.clone(), secs))
@@ -201,10 +214,13 @@ pub fn ask_wait_timeouts(
 
 /// The manifest's form of per-dependency answers, as `--wait-timeout` would give it: one value
 /// for all (nothing when it is the default), or the dependencies that differ from the default.
-pub fn timeouts(answers: &[(String, u32)], default: u32) -> (Option<u32>, BTreeMap<String, u32>) {
+pub(super) fn timeouts(
+    answers: &[(String, u32)],
+    default: u32,
+) -> (Option<u32>, BTreeMap<String, u32>) {
     let first = answers.first().map(|(_, s)| *s);
     if answers.iter().all(|(_, s)| Some(*s) == first) {
-        return (first.and_then(|s| changed(s, default)), BTreeMap::new());
+        return (first.and_then(|s| changed(s, &default)), BTreeMap::new());
     }
     let apart = answers
         .iter()
@@ -214,7 +230,12 @@ pub fn timeouts(answers: &[(String, u32)], default: u32) -> (Option<u32>, BTreeM
     (None, apart)
 }
 
-pub fn ask_route(p: &mut dyn Prompter, rules: &Rules, name: &str, d: &Defaults) -> Result<String> {
+pub(super) fn ask_route(
+    p: &mut dyn Prompter,
+    rules: &Rules,
+    name: &str,
+    d: &Defaults,
+) -> Result<String> {
     let check = |route: &str| {
         rules
             .route(name, route)

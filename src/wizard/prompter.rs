@@ -9,9 +9,9 @@
 use crate::error::Result;
 
 /// Checks a typed answer; `Err` holds the reason shown before the question is asked again.
-pub type Check<'a> = &'a dyn Fn(&str) -> std::result::Result<(), String>;
+pub(super) type Check<'a> = &'a dyn Fn(&str) -> std::result::Result<(), String>;
 
-pub trait Prompter {
+pub(crate) trait Prompter {
     /// A line of text, asked until `check` accepts it. Enter on an empty line takes `default`
     /// (which is checked too).
     fn input(&mut self, prompt: &str, default: Option<&str>, check: Check<'_>) -> Result<String>;
@@ -37,7 +37,7 @@ pub trait Prompter {
 }
 
 #[cfg(test)]
-pub use scripted::{Reply, Scripted, text};
+pub(super) use scripted::{Reply, Scripted, text};
 
 #[cfg(test)]
 mod scripted {
@@ -48,7 +48,7 @@ mod scripted {
 
     /// One prepared answer.
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub enum Reply {
+    pub(crate) enum Reply {
         /// Type this text and press Enter (input questions).
         Text(String),
         /// Press Enter: take the default (every kind of question).
@@ -64,13 +64,13 @@ mod scripted {
         Cancel,
     }
 
-    pub fn text(s: &str) -> Reply {
+    pub(crate) fn text(s: &str) -> Reply {
         Reply::Text(s.to_string())
     }
 
     /// What one question looked like.
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Asked {
+    pub(crate) struct Asked {
         pub prompt: String,
         /// The default as shown (input: the text; select: the item; multi-select: the ticked
         /// items joined by ", "; confirm: "yes" / "no").
@@ -83,14 +83,14 @@ mod scripted {
 
     /// A prompter that replays `replies` and records every question in `asked`.
     #[derive(Debug, Default)]
-    pub struct Scripted {
+    pub(crate) struct Scripted {
         replies: VecDeque<Reply>,
         pub asked: Vec<Asked>,
         pub notes: Vec<String>,
     }
 
     impl Scripted {
-        pub fn new(replies: impl IntoIterator<Item = Reply>) -> Self {
+        pub(crate) fn new(replies: impl IntoIterator<Item = Reply>) -> Self {
             Self {
                 replies: replies.into_iter().collect(),
                 ..Self::default()
@@ -98,18 +98,18 @@ mod scripted {
         }
 
         /// The question whose prompt contains `needle`.
-        pub fn question(&self, needle: &str) -> &Asked {
+        pub(crate) fn question(&self, needle: &str) -> &Asked {
             self.asked
                 .iter()
                 .find(|a| a.prompt.contains(needle))
                 .unwrap_or_else(|| panic!("no question {needle:?} in {:#?}", self.asked))
         }
 
-        pub fn prompts(&self) -> Vec<&str> {
+        pub(crate) fn prompts(&self) -> Vec<&str> {
             self.asked.iter().map(|a| a.prompt.as_str()).collect()
         }
 
-        pub fn finished(&self) -> bool {
+        pub(crate) fn finished(&self) -> bool {
             self.replies.is_empty()
         }
 

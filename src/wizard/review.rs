@@ -12,7 +12,11 @@ use crate::session::ManifestChange;
 
 use super::prompter::Prompter;
 
-pub fn review(p: &mut dyn Prompter, prepared: &Prepared, change: &ManifestChange) -> Result<()> {
+pub(crate) fn review(
+    p: &mut dyn Prompter,
+    prepared: &Prepared,
+    change: &ManifestChange,
+) -> Result<()> {
     p.note(&summary(prepared, change));
     if p.confirm("Show the diff?", false)? {
         p.note(&apply::diff(prepared, change.write()));
@@ -25,7 +29,7 @@ pub fn review(p: &mut dyn Prompter, prepared: &Prepared, change: &ManifestChange
 }
 
 /// One line per file that will be created or changed, labelled as the final report labels it.
-pub fn summary(prepared: &Prepared, change: &ManifestChange) -> String {
+pub(super) fn summary(prepared: &Prepared, change: &ManifestChange) -> String {
     let mut lines = Vec::new();
     if change.old != Some(change.new) {
         let label = if change.old.is_none() {

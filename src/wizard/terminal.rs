@@ -34,13 +34,13 @@ use crate::error::{Error, Result};
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// The wizard's terminal (stderr, like every prompt of dialoguer).
-pub struct Terminal {
+pub(crate) struct Terminal {
     term: Term,
     theme: Box<dyn Theme>,
 }
 
 impl Terminal {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         // A second installation fails; the handler would be the same, so that is fine.
         let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
         let no_color = std::env::var_os("NO_COLOR");

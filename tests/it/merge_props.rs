@@ -94,7 +94,7 @@ fn apply_edits(base: &[String], edits: &BTreeMap<usize, Edit>, who: &str) -> Vec
 }
 
 fn join(lines: &[String]) -> String {
-    lines.iter().map(|l| format!("{l}\n")).collect()
+    lines.iter().flat_map(|l| [l.as_str(), "\n"]).collect()
 }
 
 /// What a merge did with one case: its status, the file's text after it, the sidecar's.

@@ -1,5 +1,5 @@
 //! `scripts/verify-stack.py` (the standard's verification commands) against a stand-in `docker`
-//! on PATH (support/fake_docker.py): its usage errors, the health table, the gateway probe with
+//! on PATH (`support/fake_docker.py)`: its usage errors, the health table, the gateway probe with
 //! routes read from the Compose labels (and a misrouted gateway caught), the build table, and
 //! the exit codes of each. `docker compose config` is the real Compose binary, so the script
 //! reads exactly what berth renders.

@@ -98,7 +98,7 @@ impl Wizard {
         loop {
             // SAFETY: tcgetattr only writes the termios struct it is given.
             let mut termios: libc::termios = unsafe { std::mem::zeroed() };
-            assert_eq!(unsafe { libc::tcgetattr(fd, &mut termios) }, 0);
+            assert_eq!(unsafe { libc::tcgetattr(fd, &raw mut termios) }, 0);
             if termios.c_lflag & libc::ICANON == 0 {
                 return;
             }

@@ -393,7 +393,7 @@ mod tests {
     use super::*;
 
     fn secrets(keys: &[&str]) -> BTreeSet<String> {
-        keys.iter().map(|k| k.to_string()).collect()
+        keys.iter().map(std::string::ToString::to_string).collect()
     }
 
     fn run(base: &str, ours: &str, theirs: &str) -> Merge {

@@ -140,7 +140,7 @@ fn build(case: &Case) -> Files {
             base.push_str(&format!("{comment}\n{base_line}\n"));
             match k.ours {
                 Ours::Keep => {
-                    ours.extend([comment.clone().into_bytes(), base_line.clone().into_bytes()])
+                    ours.extend([comment.clone().into_bytes(), base_line.clone().into_bytes()]);
                 }
                 Ours::Value(v) => ours.extend([
                     comment.clone().into_bytes(),
@@ -245,52 +245,8 @@ fn check(case: &Case) -> Result<Seen, String> {
     {
         return Err("an LF line in a CRLF file".into());
     }
-    for (key, theirs) in &t {
-        let got = out
-            .get(key)
-            .ok_or(format!("{key} missing from the result"))?;
-        let conflict = m.changes.iter().any(|c| c.key == *key && c.is_conflict());
-        let (outcome, want, want_conflict) = match (o.get(key), b.get(key)) {
-            (None, _) => ("added", theirs, false),
-            (Some(ours), _) if f.secrets.contains(key) => {
-                if theirs != ours {
-                    saw("secret kept against a new value");
-                }
-                ("secret", ours, false)
-            }
-            (Some(ours), Some(base)) if ours == base => ("followed the render", theirs, false),
-            (Some(ours), Some(base)) if base != theirs && ours != theirs => {
-                ("conflict", ours, true)
-            }
-            (Some(ours), _) => ("user value kept", ours, false),
-        };
-        saw(outcome);
-        if got != want {
-            return Err(format!(
-                "{key} ({outcome}): got {:?}, want {:?}",
-                lossy(got),
-                lossy(want)
-            ));
-        }
-        if conflict != want_conflict {
-            return Err(format!(
-                "{key}: conflict reported {conflict}, expected {want_conflict}"
-            ));
-        }
-    }
-    for (key, ours) in o.iter().filter(|(k, _)| !t.contains_key(*k)) {
-        let orphan = b.contains_key(key);
-        let removed = orphan && case.prune && b.get(key) == Some(ours);
-        match (out.get(key), removed) {
-            (None, true) => saw("orphan pruned"),
-            (Some(v), false) if v == ours => saw(if orphan {
-                "orphan kept"
-            } else {
-                "user key kept"
-            }),
-            (got, _) => return Err(format!("{key}: got {got:?}, removed expected {removed}")),
-        }
-    }
+    rendered_keys(&f, &m, (&b, &o, &t, &out), &mut saw)?;
+    orphans_and_user_keys(case, (&b, &o, &t, &out), &mut saw)?;
     let again = merge(
         Some(&m.next_base),
         &m.text,
@@ -356,4 +312,72 @@ fn env_merge_keeps_every_user_value_and_follows_the_render_elsewhere() {
             "outcome {outcome:?} exercised by only {n} cases: {counts:?}"
         );
     }
+}
+
+type Values = BTreeMap<String, Vec<u8>>;
+
+/// Every key of the render: added when missing, the user's when the user changed it (a
+/// conflict when berth's changed too), berth's new value otherwise; secrets never move.
+fn rendered_keys(
+    f: &Files,
+    m: &super::merge::Merge,
+    (b, o, t, out): (&Values, &Values, &Values, &Values),
+    saw: &mut impl FnMut(&'static str),
+) -> Result<(), String> {
+    for (key, theirs) in t {
+        let got = out
+            .get(key)
+            .ok_or(format!("{key} missing from the result"))?;
+        let conflict = m.changes.iter().any(|c| c.key == *key && c.is_conflict());
+        let (outcome, want, want_conflict) = match (o.get(key), b.get(key)) {
+            (None, _) => ("added", theirs, false),
+            (Some(ours), _) if f.secrets.contains(key) => {
+                if theirs != ours {
+                    saw("secret kept against a new value");
+                }
+                ("secret", ours, false)
+            }
+            (Some(ours), Some(base)) if ours == base => ("followed the render", theirs, false),
+            (Some(ours), Some(base)) if base != theirs && ours != theirs => {
+                ("conflict", ours, true)
+            }
+            (Some(ours), _) => ("user value kept", ours, false),
+        };
+        saw(outcome);
+        if got != want {
+            return Err(format!(
+                "{key} ({outcome}): got {:?}, want {:?}",
+                lossy(got),
+                lossy(want)
+            ));
+        }
+        if conflict != want_conflict {
+            return Err(format!(
+                "{key}: conflict reported {conflict}, expected {want_conflict}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Keys the render no longer has: orphans kept (pruned only at berth's value), the user's own.
+fn orphans_and_user_keys(
+    case: &Case,
+    (b, o, t, out): (&Values, &Values, &Values, &Values),
+    saw: &mut impl FnMut(&'static str),
+) -> Result<(), String> {
+    for (key, ours) in o.iter().filter(|(k, _)| !t.contains_key(*k)) {
+        let orphan = b.contains_key(key);
+        let removed = orphan && case.prune && b.get(key) == Some(ours);
+        match (out.get(key), removed) {
+            (None, true) => saw("orphan pruned"),
+            (Some(v), false) if v == ours => saw(if orphan {
+                "orphan kept"
+            } else {
+                "user key kept"
+            }),
+            (got, _) => return Err(format!("{key}: got {got:?}, removed expected {removed}")),
+        }
+    }
+    Ok(())
 }

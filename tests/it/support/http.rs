@@ -8,11 +8,11 @@ use std::thread;
 use std::time::Duration;
 
 /// The status and JSON body to answer for a request's path.
-pub type Answer = Arc<dyn Fn(&str) -> (u16, String) + Send + Sync>;
+pub(crate) type Answer = Arc<dyn Fn(&str) -> (u16, String) + Send + Sync>;
 
 /// What the server answers.
 #[derive(Clone)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// Answer every request with this status.
     Status(u16),
     /// Read the request, then never answer (the connection stays open).
@@ -21,20 +21,20 @@ pub enum Reply {
     Routes(Answer),
 }
 
-pub struct Server {
+pub(crate) struct Server {
     pub port: u16,
     /// Request targets (`/path?query`) in arrival order.
     requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
 }
 
 /// A port nothing listens on (bound, then released).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -42,7 +42,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub fn serve(reply: Reply) -> Server {
+pub(crate) fn serve(reply: Reply) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let requests = Arc::new(Mutex::new(Vec::new()));
@@ -52,7 +52,7 @@ pub fn serve(reply: Reply) -> Server {
 }
 
 /// Starts serving on `port` only after `delay` (the port refuses connections until then).
-pub fn serve_later(port: u16, delay: Duration, reply: Reply) -> Server {
+pub(crate) fn serve_later(port: u16, delay: Duration, reply: Reply) -> Server {
     let requests = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&requests);
     thread::spawn(move || {
@@ -91,7 +91,7 @@ fn handle(stream: TcpStream, reply: &Reply, log: &Mutex<Vec<String>>) {
     log.lock().unwrap().push(target.clone());
     let (code, body, kind) = match reply {
         Reply::Hang => {
-            thread::sleep(Duration::from_secs(60));
+            thread::sleep(Duration::from_mins(1));
             return;
         }
         Reply::Status(code) => (*code, "ok".to_string(), "text/plain"),

@@ -1,5 +1,5 @@
 //! Test machinery shared by the integration tests that run scripts: a watchdog process runner
 //! and a small HTTP server.
 
-pub mod http;
-pub mod process;
+pub(crate) mod http;
+pub(crate) mod process;

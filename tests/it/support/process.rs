@@ -7,9 +7,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Upper bound for any single script run; only reached when a script hangs.
-pub const WATCHDOG: Duration = Duration::from_secs(20);
+pub(crate) const WATCHDOG: Duration = Duration::from_secs(20);
 
-pub struct Run {
+pub(crate) struct Run {
     pub status: ExitStatus,
     pub pid: u32,
     pub stdout: String,
@@ -18,16 +18,16 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn code(&self) -> Option<i32> {
+    pub(crate) fn code(&self) -> Option<i32> {
         self.status.code()
     }
 
-    pub fn stderr_lines(&self) -> Vec<&str> {
+    pub(crate) fn stderr_lines(&self) -> Vec<&str> {
         self.stderr.lines().collect()
     }
 }
 
-pub fn reader(mut source: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+pub(crate) fn reader(mut source: impl Read + Send + 'static) -> thread::JoinHandle<String> {
     thread::spawn(move || {
         let mut text = String::new();
         source.read_to_string(&mut text).expect("read child output");
@@ -36,7 +36,7 @@ pub fn reader(mut source: impl Read + Send + 'static) -> thread::JoinHandle<Stri
 }
 
 /// Waits for `child` (killing it after `WATCHDOG`) and collects its output.
-pub fn finish(mut child: Child, started: Instant) -> Run {
+pub(crate) fn finish(mut child: Child, started: Instant) -> Run {
     let pid = child.id();
     let stdout = reader(child.stdout.take().expect("piped stdout"));
     let stderr = child.stderr.take().map(reader);
