@@ -323,7 +323,7 @@ fn never_overwrites_files_berth_does_not_manage() {
 #[test]
 fn no_terminal_without_yes_exits_2_naming_the_flags() {
     let tmp = tempdir();
-    // assert_cmd gives the child no terminal on stdin.
+    // common::berth() gives the child /dev/null as stdin: no terminal.
     rejects(
         tmp.path(),
         &["init", "shop"],

@@ -1,5 +1,6 @@
-//! Helpers shared by the integration tests: the berth binary, temp projects, reading a whole
-//! tree, the rendered scripts and the Docker Compose binary.
+//! Helpers shared by the integration tests, in one place: the berth binary and its output,
+//! temp projects, reading, writing and editing their files, a whole tree as a map or a snapshot
+//! text, the rendered scripts, the repository's templates, and the Docker Compose binary.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,52 @@ pub(crate) fn run_ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Runs berth with `args` in `dir`, whatever the outcome.
+pub(crate) fn berth_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    berth().current_dir(dir).args(args).output().unwrap()
+}
+
+/// A process's stdout as text.
+pub(crate) fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A process's stderr as text.
+pub(crate) fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The text of `rel` in `dir`.
+pub(crate) fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Writes `text` to `rel` in `dir`, creating folders.
+pub(crate) fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// `text` with the first `from` (which must be there) replaced by `to`.
+pub(crate) fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "{from:?} not found in:\n{text}");
+    text.replacen(from, to, 1)
+}
+
+/// Replaces the first `from` (which must be there) by `to` in the file `rel`.
+pub(crate) fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
+    write(dir, rel, &replace_once(&read(dir, rel), from, to));
+}
+
+/// The text of a template of this repository (`templates/REL`).
+pub(crate) fn repo_template(rel: &str) -> String {
+    read(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")),
+        rel,
+    )
+}
+
 /// `berth init . --preset mvp --yes` in `dir` (the project name is fixed for stable output).
 pub(crate) fn init_mvp(dir: &Path) {
     run_ok(
@@ -40,9 +87,9 @@ pub(crate) fn init_mvp(dir: &Path) {
     );
 }
 
-/// Every file under `dir` (relative path -> bytes, with the executable bit in the key).
-pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+/// Every file under `dir`: relative path -> (permission bits, bytes).
+pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, (u32, Vec<u8>)>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -59,7 +106,7 @@ pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                     .unwrap()
                     .to_string_lossy()
                     .replace('\\', "/");
-                out.insert(format!("{rel} ({mode:o})"), std::fs::read(&path).unwrap());
+                out.insert(rel, (mode, std::fs::read(&path).unwrap()));
             }
         }
     }
@@ -76,17 +123,18 @@ pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 pub(crate) fn tree_text(dir: &Path) -> String {
     let mut text = String::new();
     let mut shown: BTreeMap<Vec<u8>, String> = BTreeMap::new();
-    for (path, bytes) in read_tree(dir) {
+    for (path, (mode, bytes)) in read_tree(dir) {
         if path.starts_with(".berth/") {
             continue;
         }
+        let name = format!("{path} ({mode:o})");
         if let Some(first) = shown.get(&bytes) {
-            text.push_str(&format!("===== {path}: same bytes as {first}\n"));
+            text.push_str(&format!("===== {name}: same bytes as {first}\n"));
             continue;
         }
-        text.push_str(&format!("===== {path}\n"));
+        text.push_str(&format!("===== {name}\n"));
         text.push_str(&String::from_utf8(bytes.clone()).expect("generated files are UTF-8"));
-        shown.insert(bytes, path);
+        shown.insert(bytes, name);
     }
     text
 }
@@ -146,16 +194,13 @@ pub(crate) fn compose_bin() -> PathBuf {
     .clone()
 }
 
-/// Copies the folder `from` into the (new) folder `to`.
+/// Copies the folder `from` into the (new) folder `to`, permission bits included.
 pub(crate) fn copy_dir(from: &Path, to: &Path) {
-    for (key, bytes) in read_tree(from) {
-        let rel = key.rsplit_once(" (").unwrap().0;
+    use std::os::unix::fs::PermissionsExt;
+    for (rel, (mode, bytes)) in read_tree(from) {
         let dest = to.join(rel);
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         std::fs::write(&dest, bytes).unwrap();
-        let mode =
-            u32::from_str_radix(key.rsplit_once(" (").unwrap().1.trim_end_matches(')'), 8).unwrap();
-        use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 }

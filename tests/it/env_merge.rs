@@ -4,32 +4,9 @@
 //! pruned only at berth's value, and every byte berth does not own survives.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use crate::common::{berth, compose_bin, init_mvp, run_ok, tempdir};
-
-fn read(dir: &Path, rel: &str) -> String {
-    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    std::fs::write(dir.join(rel), text).unwrap();
-}
-
-/// Replaces `from` (which must be there) by `to` in the file `rel`.
-fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
-    let text = read(dir, rel);
-    assert!(text.contains(from), "{from:?} not in {rel}:\n{text}");
-    write(dir, rel, &text.replacen(from, to, 1));
-}
-
-fn berth_in(dir: &Path, args: &[&str]) -> Output {
-    berth().current_dir(dir).args(args).output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use crate::common::{berth_in, compose_bin, edit, init_mvp, read, run_ok, stdout, tempdir, write};
 
 /// The value of `key` in the .env file `rel`.
 fn value(dir: &Path, rel: &str, key: &str) -> String {

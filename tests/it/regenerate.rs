@@ -4,30 +4,11 @@
 //! leaves every file old or new and is completed by re-running.
 
 use std::path::Path;
-use std::process::Output;
 
-use crate::common::{berth, copy_dir, init_mvp, read_tree, run_ok, tempdir};
-
-const REPO_TEMPLATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
-
-fn repo_template(rel: &str) -> String {
-    std::fs::read_to_string(Path::new(REPO_TEMPLATES).join(rel)).unwrap()
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-fn read(dir: &Path, rel: &str) -> String {
-    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-fn replace_once(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "{from:?} not found");
-    text.replacen(from, to, 1)
-}
+use crate::common::{
+    berth, berth_in, copy_dir, init_mvp, read, read_tree, replace_once, repo_template, run_ok,
+    stderr, stdout, tempdir, write,
+};
 
 /// The organisation's template folder carrying "standard 2026.12": health checks every 15 s
 /// instead of 30 s, a team label on every service image, and a new TZ variable.
@@ -57,14 +38,6 @@ fn write_update(project: &Path) {
         "[project]\ntemplates = \"org\"\n",
     );
     write(project, "berth.toml", &manifest);
-}
-
-fn berth_in(dir: &Path, args: &[&str]) -> Output {
-    berth().current_dir(dir).args(args).output().unwrap()
-}
-
-fn text(out: &[u8]) -> String {
-    String::from_utf8_lossy(out).into_owned()
 }
 
 /// init, a user edit in a region the update does not touch, an edited .env value, the update.
@@ -99,8 +72,8 @@ fn update_replaces_untouched_files_merges_edits_and_keeps_env_values() {
     edited_project(dir);
 
     let check = berth_in(dir, &["check"]);
-    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stdout));
-    let findings = text(&check.stdout);
+    assert_eq!(check.status.code(), Some(1), "{}", stdout(&check));
+    let findings = stdout(&check);
     assert!(
         findings.contains("FAIL services/auth-service/Dockerfile: behind"),
         "{findings}"
@@ -141,14 +114,14 @@ fn update_replaces_untouched_files_merges_edits_and_keeps_env_values() {
     assert!(!env.contains("LOG_LEVEL=debug"));
 
     let check = berth_in(dir, &["check"]);
-    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
     assert!(
-        text(&check.stdout).contains("note services/creator-hub/Dockerfile: edited"),
+        stdout(&check).contains("note services/creator-hub/Dockerfile: edited"),
         "{}",
-        text(&check.stdout)
+        stdout(&check)
     );
     let strict = berth_in(dir, &["check", "--strict"]);
-    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stdout));
+    assert_eq!(strict.status.code(), Some(1), "{}", stdout(&strict));
 }
 
 /// init, then an edit on the very line the update changes (the health-check interval).
@@ -167,16 +140,16 @@ fn edit_on_a_changed_line_conflicts_with_markers() {
     let dir = tmp.path();
     let (df, _) = conflicting_project(dir);
     let out = berth_in(dir, &["generate"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        text(&out.stdout).contains("conflict     services/channel-service/Dockerfile"),
+        stdout(&out).contains("conflict     services/channel-service/Dockerfile"),
         "{}",
-        text(&out.stdout)
+        stdout(&out)
     );
     assert!(
-        text(&out.stderr).contains("1 conflicting file(s)") && text(&out.stderr).contains(df),
+        stderr(&out).contains("1 conflicting file(s)") && stderr(&out).contains(df),
         "{}",
-        text(&out.stderr)
+        stderr(&out)
     );
     let with_markers = read(dir, df);
     let (start, end) = (
@@ -214,7 +187,7 @@ fn edit_on_a_changed_line_conflicts_with_markers() {
     );
     write(dir, df, &resolved);
     let check = berth_in(dir, &["check"]);
-    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
     let out = run_ok(dir, &["generate"]);
     assert!(out.contains(&format!("kept         {df} (edited")), "{out}");
     assert_eq!(read(dir, df), resolved);
@@ -247,9 +220,9 @@ fn sidecar_mode_leaves_the_file_and_writes_the_new_render_beside_it() {
     let out = berth_in(dir, &["generate", "--conflict", "sidecar"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stdout).contains(&format!("conflict     {df} (new render in {df}.berth-new)")),
+        stdout(&out).contains(&format!("conflict     {df} (new render in {df}.berth-new)")),
         "{}",
-        text(&out.stdout)
+        stdout(&out)
     );
     assert_eq!(
         read(dir, df),
@@ -288,7 +261,7 @@ fn removed_service_files_are_reported_and_pruned_only_when_unedited() {
     assert!(dir.join("services/ai-engine/Dockerfile").exists());
     let check = berth_in(dir, &["check"]);
     assert_eq!(check.status.code(), Some(1));
-    assert!(text(&check.stdout).contains("services/ai-engine/Dockerfile: orphaned"));
+    assert!(stdout(&check).contains("services/ai-engine/Dockerfile: orphaned"));
 
     let out = run_ok(dir, &["generate", "--prune"]);
     assert!(
@@ -311,7 +284,7 @@ fn removed_service_files_are_reported_and_pruned_only_when_unedited() {
     std::fs::remove_file(dir.join(ignore)).unwrap();
     run_ok(dir, &["generate"]);
     let check = berth_in(dir, &["check"]);
-    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
 }
 
 #[test]
@@ -357,9 +330,9 @@ fn a_run_killed_after_any_write_leaves_old_or_new_files_and_rerun_completes() {
             break;
         }
         assert!(
-            text(&out.stderr).contains(&format!("fault injected after {n} write(s)")),
+            stderr(&out).contains(&format!("fault injected after {n} write(s)")),
             "{}",
-            text(&out.stderr)
+            stderr(&out)
         );
         for (path, bytes) in read_tree(tmp.path()) {
             assert!(

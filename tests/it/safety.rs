@@ -3,13 +3,12 @@
 //! run half-way, a killed run's lock does not block the next, and nothing is created, replaced
 //! or removed outside the project through a symbolic link.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{berth, init_mvp, read_tree, run_ok, tempdir};
+use crate::common::{berth, init_mvp, read, read_tree, run_ok, tempdir};
 
 /// Starts berth in `dir` with extra environment variables; stderr is piped.
 fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
@@ -48,10 +47,6 @@ fn services_in(dir: &Path) -> Vec<String> {
         .keys()
         .cloned()
         .collect()
-}
-
-fn read(dir: &Path, rel: &str) -> String {
-    std::fs::read_to_string(dir.join(rel)).unwrap()
 }
 
 #[test]
@@ -190,11 +185,6 @@ fn check_never_sees_a_run_half_way() {
     assert!(services_in(dir).contains(&"billing".to_string()));
 }
 
-/// Every file under `dir` with its bytes (for "nothing outside changed").
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    read_tree(dir)
-}
-
 #[test]
 fn a_folder_linked_out_of_the_project_is_refused_before_any_write() {
     let tmp = tempdir();
@@ -212,7 +202,7 @@ fn a_folder_linked_out_of_the_project_is_refused_before_any_write() {
     std::fs::write(dir.join("berth.toml"), manifest).unwrap();
     std::fs::remove_file(outside.join("Dockerfile")).unwrap();
 
-    let (inside_before, outside_before) = (snapshot(&dir), snapshot(&outside));
+    let (inside_before, outside_before) = (read_tree(&dir), read_tree(&outside));
     for args in [
         &["generate"][..],
         &["generate", "--prune", "--force"],
@@ -228,11 +218,11 @@ fn a_folder_linked_out_of_the_project_is_refused_before_any_write() {
             "{stderr}"
         );
         assert_eq!(
-            snapshot(&outside),
+            read_tree(&outside),
             outside_before,
             "{args:?} wrote outside the project"
         );
-        assert_eq!(snapshot(&dir), inside_before, "{args:?} wrote inside");
+        assert_eq!(read_tree(&dir), inside_before, "{args:?} wrote inside");
     }
 }
 

@@ -29,7 +29,7 @@ fn release_project(dir: &Path) {
 }
 
 /// The tree without the lock, whose entries carry berth's version.
-fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+fn files(dir: &Path) -> std::collections::BTreeMap<String, (u32, Vec<u8>)> {
     let mut tree = read_tree(dir);
     tree.retain(|path, _| !path.starts_with(".berth/"));
     tree

@@ -209,7 +209,7 @@ fn new_wizard_writes_what_the_flags_write_and_reasks_refused_answers() {
         assert!(
             flags_tree[path] == *bytes,
             "{path} differs from the flags run:\n{}",
-            String::from_utf8_lossy(bytes)
+            String::from_utf8_lossy(&bytes.1)
         );
     }
 }

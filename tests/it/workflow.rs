@@ -26,7 +26,7 @@ fn output_is_byte_identical_run_to_run() {
 fn every_file_has_lf_endings_a_trailing_newline_and_a_header() {
     let tmp = tempdir();
     init_mvp(tmp.path());
-    for (path, bytes) in read_tree(tmp.path()) {
+    for (path, (_, bytes)) in read_tree(tmp.path()) {
         let text = String::from_utf8(bytes).unwrap();
         assert!(!text.contains('\r'), "{path} has CR");
         assert!(
