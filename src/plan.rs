@@ -350,6 +350,32 @@ mod tests {
         assert_eq!(ownership_of(".env.example"), Ownership::Managed);
     }
 
+    /// `Project::berth_keys` (what `[env.*]` may not redefine) must be exactly the keys the
+    /// templates write, or the two drift apart silently.
+    #[test]
+    fn berth_keys_are_the_keys_the_env_templates_write() {
+        let templates = TemplateSet::load(None).unwrap();
+        let standard =
+            Standard::parse(templates.standard_text().unwrap(), "standard.toml").unwrap();
+        let manifest = crate::manifest::Manifest::parse(
+            "[project]\nname = \"k\"\n[gateway]\nenabled = true\n\
+             [services.auth-service]\n\
+             [services.billing]\nport = 8005\ndepends_on = [\"auth-service\", \"db\"]\n\
+             wait_timeouts = { db = 90 }\n[infra.db]\nurl = \"tcp://db:5432\"\n",
+            std::path::Path::new("berth.toml"),
+        )
+        .unwrap();
+        let project = crate::resolve::resolve(&manifest, &standard).unwrap();
+        let plan = build(&project, &standard, &templates).unwrap();
+        for file in [".env.example", ".env.dev", ".env.prod"] {
+            let text = &plan.files[file].content;
+            let doc = crate::apply::envfile::Document::parse(text.as_bytes());
+            let written: std::collections::BTreeSet<String> =
+                doc.entries.iter().map(|e| e.key.to_string()).collect();
+            assert_eq!(written, project.berth_keys(), "{file}");
+        }
+    }
+
     #[test]
     fn layout_patterns_match_any_service_context_and_environment() {
         let yes = [

@@ -69,6 +69,15 @@ impl Session {
         plan::build(project, &self.standard, &self.templates)
     }
 
+    /// The whole read side of `generate` and `check`: the manifest resolved, planned and
+    /// prepared against the disk and the lock.
+    pub fn prepare_manifest(&self, manifest: &Manifest, opts: Options) -> Result<(Plan, Prepared)> {
+        let project = self.resolve(manifest)?;
+        let plan = self.plan(&project)?;
+        let prepared = self.prepare(&plan, opts)?;
+        Ok((plan, prepared))
+    }
+
     pub fn prepare(&self, plan: &Plan, opts: Options) -> Result<Prepared> {
         let lock = Lock::load(&self.root)?;
         apply::prepare(&self.root, plan, &lock, opts)

@@ -6,8 +6,6 @@
 //! (reported, failing only with `--strict`) edited by hand. Exit 0 clean, 1 findings, 2 bad
 //! input.
 
-use std::io::Write;
-
 use serde::Serialize;
 
 use crate::apply::envfile::{KeyChange, KeyEvent};
@@ -71,10 +69,8 @@ pub(crate) fn run(globals: &Globals, args: &CheckArgs) -> Result<i32> {
     let _lock = globals.lock(&root, Access::Read)?;
     let (manifest, _) = Manifest::load(&root)?;
     let session = Session::open(&root, Some(&manifest), globals.templates())?;
-    let project = session.resolve(&manifest)?;
-    let plan = session.plan(&project)?;
-    let prepared = session.prepare(
-        &plan,
+    let (plan, prepared) = session.prepare_manifest(
+        &manifest,
         Options {
             force: true,
             ..Options::default()
@@ -86,12 +82,11 @@ pub(crate) fn run(globals: &Globals, args: &CheckArgs) -> Result<i32> {
         .flat_map(|change| classify(change, &plan, &prepared, args.strict))
         .collect();
     let failed = findings.iter().any(|f| f.fails);
-    let mut out = std::io::stdout().lock();
     let text = match args.format {
         Format::Json => render_json(&findings, &plan, &prepared, failed),
         Format::Text => render_text(&findings, &plan, failed),
     };
-    let _ = out.write_all(text.as_bytes());
+    crate::report::print(&text)?;
     Ok(i32::from(failed))
 }
 

@@ -20,10 +20,8 @@ pub(crate) fn run(globals: &Globals, args: &GenerateArgs) -> Result<i32> {
     let _lock = globals.lock(&root, access)?;
     let (manifest, _) = Manifest::load(&root)?;
     let session = Session::open(&root, Some(&manifest), globals.templates())?;
-    let project = session.resolve(&manifest)?;
-    let plan = session.plan(&project)?;
-    let prepared = session.prepare(
-        &plan,
+    let (_, prepared) = session.prepare_manifest(
+        &manifest,
         Options {
             force: args.force,
             prune: args.prune,
