@@ -118,6 +118,17 @@ pub enum Error {
     )]
     LockDamaged { path: PathBuf, message: String },
 
+    /// `.berth/lock.toml` was written by a newer berth, in a format this one does not know.
+    #[error(
+        "{path} has lock format {format}, written by berth {berth_version}; this berth reads up to format {known}\n  fix: use berth {berth_version} or newer in this project (cargo install --path . --locked from a newer checkout)"
+    )]
+    LockTooNew {
+        path: PathBuf,
+        format: u32,
+        berth_version: String,
+        known: u32,
+    },
+
     /// The standard's data (embedded or from the organisation's folder) is not valid.
     #[error(
         "the standard's data {path} is not valid: {message}\n  fix: correct {path} in the template folder (see templates/standard.toml)"

@@ -117,17 +117,13 @@ fn with_header(content: &str, header: &[String; 3], marker: Option<&str>) -> Str
 
 /// Renders the whole project in memory.
 ///
-/// One context is built and then only its `service`, `env` and `context` entries change between
-/// renders: cloning a context holding every service for each of the hundreds of files of a large
-/// project would make planning quadratic. Only the templates this project uses are parsed, and a
-/// verbatim file is prepared once however many copies of it the plan holds.
+/// The renders are shared out among the machine's cores (each thread with its own Tera
+/// context; within a thread only the `service`, `env` and `context` entries change between
+/// renders: cloning a context holding every service per file would make planning quadratic).
+/// Only the templates this project uses are parsed, and a verbatim file is prepared once however
+/// many copies of it the plan holds. The result does not depend on the thread count: files are
+/// keyed by path, and the first failing render in template order is the error reported.
 pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) -> Result<Plan> {
-    let mut ctx = Context::new();
-    ctx.insert("project", project);
-    ctx.insert("services", &project.services);
-    ctx.insert("gateway", &project.gateway);
-    ctx.insert("standard", standard);
-
     let patterns: Vec<String> = templates
         .templates()
         .map(|t| t.output.to_string())
@@ -138,29 +134,46 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
         .collect();
     let renderer = templates.renderer(used.iter().filter(|t| t.rendered).map(|t| t.source))?;
     let mut files = BTreeMap::new();
+    let mut jobs = Vec::new();
     for template in &used {
         let ownership = ownership_of(template.output);
         let header = header(standard, ownership);
         let marker = comment_marker(template.output);
-        let verbatim = (!template.rendered).then(|| {
-            let mut content = with_header(template.text, &header, marker);
-            normalise(&mut content);
-            content
-        });
+        if template.rendered {
+            for instance in instances(template.output, project) {
+                jobs.push(Job {
+                    template,
+                    instance,
+                    ownership,
+                    header: header.clone(),
+                    marker,
+                });
+            }
+            continue;
+        }
+        let mut content = with_header(template.text, &header, marker);
+        normalise(&mut content);
         for instance in instances(template.output, project) {
-            let content = if let Some(content) = &verbatim {
-                content.clone()
-            } else {
-                set_or_remove(&mut ctx, "service", instance.service);
-                set_or_remove(&mut ctx, "env", instance.env);
-                set_or_remove(&mut ctx, "context", instance.context.as_ref());
-                let rendered = renderer.render(template.source, &ctx)?;
-                let mut content = with_header(&rendered, &header, marker);
-                normalise(&mut content);
-                content
-            };
+            let content = content.clone();
             files.insert(instance.path, PlannedFile { content, ownership });
         }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let rendered: Vec<Result<Vec<(String, PlannedFile)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| render_all(part, project, standard, &renderer)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a render thread does not panic"))
+            .collect()
+    });
+    for part in rendered {
+        files.extend(part?);
     }
     Ok(Plan {
         standard_version: standard.version.clone(),
@@ -168,6 +181,45 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
         patterns,
         secrets: project.secret_keys(),
     })
+}
+
+/// One file to render: its template, the service / environment / context it is for, and its
+/// header.
+struct Job<'a> {
+    template: &'a Template<'a>,
+    instance: Instance<'a>,
+    ownership: Ownership,
+    header: [String; 3],
+    marker: Option<&'static str>,
+}
+
+/// Renders `jobs` in order with one context.
+fn render_all(
+    jobs: &[Job<'_>],
+    project: &Project,
+    standard: &Standard,
+    renderer: &crate::templates::Renderer,
+) -> Result<Vec<(String, PlannedFile)>> {
+    let mut ctx = Context::new();
+    ctx.insert("project", project);
+    ctx.insert("services", &project.services);
+    ctx.insert("gateway", &project.gateway);
+    ctx.insert("standard", standard);
+    let mut out = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        set_or_remove(&mut ctx, "service", job.instance.service);
+        set_or_remove(&mut ctx, "env", job.instance.env);
+        set_or_remove(&mut ctx, "context", job.instance.context.as_ref());
+        let rendered = renderer.render(job.template.source, &ctx)?;
+        let mut content = with_header(&rendered, &job.header, job.marker);
+        normalise(&mut content);
+        let file = PlannedFile {
+            content,
+            ownership: job.ownership,
+        };
+        out.push((job.instance.path.clone(), file));
+    }
+    Ok(out)
 }
 
 fn set_or_remove<T: Serialize + ?Sized>(ctx: &mut Context, key: &str, value: Option<&T>) {
@@ -304,9 +356,13 @@ impl Plan {
 /// (template tags leave runs of them; two is what Python's style needs), no blank lines at the
 /// start, exactly one trailing newline.
 fn normalise(content: &mut String) {
+    if is_normal(content.as_bytes()) {
+        return;
+    }
     let mut out = String::with_capacity(content.len());
     let mut blank_run = 0;
-    for line in content.replace("\r\n", "\n").lines() {
+    // `lines` already drops the \r of a \r\n line ending.
+    for line in content.lines() {
         let line = line.trim_end();
         if line.is_empty() {
             blank_run += 1;
@@ -328,9 +384,67 @@ fn normalise(content: &mut String) {
     *content = out;
 }
 
+/// Whether `normalise` would leave `text` as it is: checked in one pass without allocating,
+/// since nearly every render already is (a line ending in a non-ASCII byte takes the slow path,
+/// which knows every kind of Unicode white space).
+fn is_normal(text: &[u8]) -> bool {
+    if text.is_empty() || text[0] == b'\n' || !text.ends_with(b"\n") || text.ends_with(b"\n\n") {
+        return false;
+    }
+    let mut blank_run = 0;
+    let mut line_start = 0;
+    for (i, &b) in text.iter().enumerate() {
+        if b != b'\n' {
+            continue;
+        }
+        let line = &text[line_start..i];
+        line_start = i + 1;
+        match line.last() {
+            None => {
+                blank_run += 1;
+                if blank_run > 2 {
+                    return false;
+                }
+            }
+            Some(&last) if last.is_ascii_whitespace() || !last.is_ascii() => return false,
+            Some(_) => blank_run = 0,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_check_agrees_with_normalise() {
+        for text in [
+            "a\n",
+            "a\n\nb\n",
+            "a\n\n\nb\n",
+            "a\n\n\n\nb\n",
+            "a \n",
+            "a\t\n",
+            "\na\n",
+            "a\n\n",
+            "a",
+            "",
+            "a\r\nb\n",
+            "caf\u{e9}\n",
+            "x\u{a0}\n",
+            "#!/bin/sh\n\n\n# c\n",
+        ] {
+            let mut normalised = text.to_string();
+            normalise(&mut normalised);
+            let fast = is_normal(text.as_bytes());
+            // Sound always (a "normal" text is one normalise keeps); exact for ASCII text.
+            assert!(!fast || normalised == text, "{text:?}");
+            if text.is_ascii() {
+                assert_eq!(fast, normalised == text, "{text:?}");
+            }
+        }
+    }
 
     #[test]
     fn ownership_classes() {

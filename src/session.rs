@@ -70,12 +70,18 @@ impl Session {
     }
 
     /// The whole read side of `generate` and `check`: the manifest resolved, planned and
-    /// prepared against the disk and the lock.
+    /// prepared against the disk and the lock. The lock is read on a second thread while the
+    /// plan renders (neither needs the other); a manifest error still comes first.
     pub fn prepare_manifest(&self, manifest: &Manifest, opts: Options) -> Result<(Plan, Prepared)> {
-        let project = self.resolve(manifest)?;
-        let plan = self.plan(&project)?;
-        let prepared = self.prepare(&plan, opts)?;
-        Ok((plan, prepared))
+        std::thread::scope(|scope| {
+            let lock = scope.spawn(|| Lock::load(&self.root));
+            let planned = self.resolve(manifest).and_then(|p| self.plan(&p));
+            let lock = lock.join().expect("reading the lock does not panic");
+            let plan = planned?;
+            let lock = lock?;
+            let prepared = apply::prepare(&self.root, &plan, &lock, opts)?;
+            Ok((plan, prepared))
+        })
     }
 
     pub fn prepare(&self, plan: &Plan, opts: Options) -> Result<Prepared> {

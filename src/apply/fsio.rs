@@ -14,6 +14,8 @@
 //! the generated files are in version control anyway; fsync per file was half of the wall time of
 //! `berth init`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -89,6 +91,10 @@ pub struct Confinement {
     /// a link).
     root: Option<PathBuf>,
     given: PathBuf,
+    /// Folders already checked: where each `/`-separated prefix resolves to, or `None` when it
+    /// does not exist (so nothing below it can be a link). Every file of a service shares its
+    /// folders' checks.
+    folders: RefCell<HashMap<String, Option<PathBuf>>>,
 }
 
 impl Confinement {
@@ -96,6 +102,7 @@ impl Confinement {
         Self {
             root: std::fs::canonicalize(root).ok(),
             given: root.to_path_buf(),
+            folders: RefCell::new(HashMap::new()),
         }
     }
 
@@ -106,38 +113,61 @@ impl Confinement {
             return Ok(());
         };
         let mut here = root.clone();
-        let mut shown = String::new();
+        let mut end = 0;
         for part in rel.split('/') {
-            here.push(part);
-            shown = if shown.is_empty() {
-                part.to_string()
-            } else {
-                format!("{shown}/{part}")
+            end += part.len();
+            let shown = &rel[..end];
+            let last = end == rel.len();
+            end += 1;
+            let cached = (!last)
+                .then(|| self.folders.borrow().get(shown).cloned())
+                .flatten();
+            let resolved = match cached {
+                Some(resolved) => resolved,
+                None => self.resolve(rel, shown, here.join(part), root)?,
             };
-            let meta = match std::fs::symlink_metadata(&here) {
-                Ok(meta) => meta,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-                Err(e) => return Err(Error::io(&here, e)),
-            };
-            if !meta.file_type().is_symlink() {
-                continue;
+            if !last {
+                self.folders
+                    .borrow_mut()
+                    .insert(shown.to_string(), resolved.clone());
             }
-            let target = std::fs::read_link(&here).map_err(|e| Error::io(&here, e))?;
-            match std::fs::canonicalize(&here) {
-                Ok(resolved) if resolved.starts_with(root) => here = resolved,
-                resolved => {
-                    return Err(Error::OutsideProject {
-                        path: rel.to_string(),
-                        link: self.given.join(&shown).display().to_string(),
-                        target: match resolved {
-                            Ok(r) => r.display().to_string(),
-                            Err(_) => format!("{} (which does not exist)", target.display()),
-                        },
-                    });
-                }
+            match resolved {
+                Some(next) => here = next,
+                None => return Ok(()),
             }
         }
         Ok(())
+    }
+
+    /// Where `here` (the prefix `shown` of `rel`) resolves to inside the project, `None` when
+    /// it does not exist, or the refusal when it is a link leading out (or nowhere).
+    fn resolve(
+        &self,
+        rel: &str,
+        shown: &str,
+        here: PathBuf,
+        root: &Path,
+    ) -> Result<Option<PathBuf>> {
+        let meta = match std::fs::symlink_metadata(&here) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&here, e)),
+        };
+        if !meta.file_type().is_symlink() {
+            return Ok(Some(here));
+        }
+        let target = std::fs::read_link(&here).map_err(|e| Error::io(&here, e))?;
+        match std::fs::canonicalize(&here) {
+            Ok(resolved) if resolved.starts_with(root) => Ok(Some(resolved)),
+            resolved => Err(Error::OutsideProject {
+                path: rel.to_string(),
+                link: self.given.join(shown).display().to_string(),
+                target: match resolved {
+                    Ok(r) => r.display().to_string(),
+                    Err(_) => format!("{} (which does not exist)", target.display()),
+                },
+            }),
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 //! The dry-run diff and the drift check read the same `Prepared` value, so what is shown is
 //! exactly what would be written.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 pub mod envfile;
@@ -130,6 +130,8 @@ pub struct Prepared {
     pub changes: Vec<FileChange>,
     pub old_lock: Lock,
     pub new_lock: Lock,
+    /// Base texts the new lock records that `.berth/base/` may not hold yet (hash -> text).
+    pub bases: BTreeMap<String, String>,
     /// Keys whose values are never shown (for the diff of `.env` files).
     pub secrets: BTreeSet<String>,
 }
@@ -141,51 +143,40 @@ impl Prepared {
     }
 }
 
-/// One file's decision and the lock entry to record for it (`None`: drop it from the lock).
-type Decision = (FileChange, Option<LockedFile>);
+/// One file's decision, the lock entry to record for it (`None`: drop it from the lock), and
+/// the text of that entry's base when this run wrote a new one.
+type Decision = (FileChange, Option<LockedFile>, Option<String>);
 
 /// Decides the fate of every planned file and every file the lock lists but the plan no longer
 /// has. Reads only; refuses (before anything is written) to overwrite a file berth does not
 /// manage unless `--force`.
 pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<Prepared> {
-    let mut new_lock = Lock {
-        berth_version: env!("CARGO_PKG_VERSION").to_string(),
-        standard_version: plan.standard_version.clone(),
-        files: Default::default(),
-    };
-    check_confinement(root, plan, lock)?;
+    let confinement = fsio::Confinement::new(root);
+    check_confinement(&confinement, plan, lock)?;
+    let mut new_lock = Lock::new(&plan.standard_version);
     let mut changes = Vec::new();
+    let mut bases = BTreeMap::new();
     let mut unmanaged = Vec::new();
-    for (path, planned) in &plan.files {
-        let disk = fsio::read_optional(&root.join(path))?;
-        let locked = lock.files.get(path);
-        let fresh = LockedFile::new(planned.ownership, &plan.standard_version, &planned.content);
-        let decision = match (disk, planned.ownership) {
-            (None, _) => {
-                let mut change = FileChange::new(path, Status::Created, None);
-                change.new_content = Some(planned.content.clone().into_bytes());
-                (change, Some(fresh))
+    // A base is written only when an entry records a text the old lock did not.
+    let mut record = |path: &str, (change, entry, base): Decision, rendered: Option<&str>| {
+        if let Some(entry) = entry {
+            let known = lock
+                .files
+                .get(path)
+                .is_some_and(|old| old.blake3 == entry.blake3);
+            if entry.has_base() && !known {
+                let text = base.or_else(|| rendered.map(str::to_string));
+                bases.insert(entry.blake3.clone(), text.unwrap_or_default());
             }
-            (Some(d), _) if d == planned.content.as_bytes() => (
-                FileChange::new(path, Status::Unchanged, Some(d)),
-                Some(fresh),
-            ),
-            (Some(d), Ownership::Seeded) => {
-                // Keep the hash of what berth first seeded, if it did.
-                let entry = locked.cloned().unwrap_or(fresh);
-                (FileChange::new(path, Status::Kept, Some(d)), Some(entry))
-            }
-            (Some(_), Ownership::Managed | Ownership::Env) if locked.is_none() && !opts.force => {
-                unmanaged.push(path.clone());
-                continue;
-            }
-            (Some(d), Ownership::Env) => decide_env(path, d, planned, locked, fresh, plan, opts),
-            (Some(d), Ownership::Managed) => decide_managed(path, d, planned, locked, fresh, opts)?,
-        };
-        if let Some(entry) = decision.1 {
-            new_lock.files.insert(path.clone(), entry);
+            new_lock.files.insert(path.to_string(), entry);
         }
-        changes.push(decision.0);
+        changes.push(change);
+    };
+    for (path, planned) in &plan.files {
+        match decide_planned(root, path, planned, lock, plan, opts)? {
+            Some(decision) => record(path, decision, Some(&planned.content)),
+            None => unmanaged.push(path.clone()),
+        }
     }
     if !unmanaged.is_empty() {
         return Err(Error::Unmanaged { paths: unmanaged });
@@ -194,39 +185,120 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
         if plan.files.contains_key(path) {
             continue;
         }
-        let Some(d) = fsio::read_optional(&root.join(path))? else {
-            continue;
-        };
-        let (change, entry) = decide_orphan(path, d, locked, plan, opts);
-        if let Some(entry) = entry {
-            new_lock.files.insert(path.clone(), entry);
+        if let Some(d) = fsio::read_optional(&root.join(path))? {
+            record(path, decide_orphan(path, d, locked, plan, opts), None);
         }
-        changes.push(change);
+    }
+    hold_old_bases(root, lock, &new_lock, &mut bases)?;
+    for (sidecar, _) in changes.iter().filter_map(|c| c.sidecar.as_ref()) {
+        confinement.check(sidecar)?;
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Prepared {
         changes,
         old_lock: lock.clone(),
         new_lock,
+        bases,
         secrets: plan.secrets.clone(),
     })
 }
 
+/// One planned file's decision; `None` when it exists, berth never wrote it and `--force` is
+/// not given (it is not berth's to change).
+fn decide_planned(
+    root: &Path,
+    path: &str,
+    planned: &PlannedFile,
+    lock: &Lock,
+    plan: &Plan,
+    opts: Options,
+) -> Result<Option<Decision>> {
+    let disk = fsio::read_optional(&root.join(path))?;
+    let locked = lock.files.get(path);
+    let fresh = LockedFile::new(planned.ownership, &plan.standard_version, &planned.content);
+    let base = || {
+        locked
+            .map(|l| lock.base(root, l))
+            .transpose()
+            .map(Option::flatten)
+    };
+    Ok(Some(match (disk, planned.ownership) {
+        (None, _) => {
+            let mut change = FileChange::new(path, Status::Created, None);
+            change.new_content = Some(planned.content.clone().into_bytes());
+            (change, Some(fresh), None)
+        }
+        (Some(d), _) if d == planned.content.as_bytes() => (
+            FileChange::new(path, Status::Unchanged, Some(d)),
+            Some(fresh),
+            None,
+        ),
+        (Some(d), Ownership::Seeded) => {
+            // Keep the hash of what berth first seeded, if it did.
+            let entry = locked.cloned().unwrap_or(fresh);
+            (
+                FileChange::new(path, Status::Kept, Some(d)),
+                Some(entry),
+                None,
+            )
+        }
+        (Some(_), Ownership::Managed | Ownership::Env) if locked.is_none() && !opts.force => {
+            return Ok(None);
+        }
+        (Some(d), Ownership::Env) => {
+            let base = base()?;
+            decide_env(
+                path,
+                d,
+                planned,
+                (locked, base.as_deref()),
+                &fresh,
+                plan,
+                opts,
+            )
+        }
+        (Some(d), Ownership::Managed) => {
+            let base = base()?;
+            decide_managed(path, d, planned, (locked, base.as_deref()), fresh, opts)?
+        }
+    }))
+}
+
+/// Bases the old lock held in memory (a format-1 lock's inline texts) and the new lock still
+/// refers to: written out with the first new lock.
+fn hold_old_bases(
+    root: &Path,
+    lock: &Lock,
+    new_lock: &Lock,
+    bases: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    if !lock.holds_bases() {
+        return Ok(());
+    }
+    for hash in new_lock.referenced_bases() {
+        if !bases.contains_key(hash)
+            && let Some(entry) = lock.files.values().find(|e| e.blake3 == hash)
+            && let Some(text) = lock.base(root, entry)?
+        {
+            bases.insert(hash.to_string(), text);
+        }
+    }
+    Ok(())
+}
+
 /// Nothing is written or removed through a link that leaves the project: checked for every path
-/// a run could touch (planned, locked, sidecars, the lock, the manifest) before any decision.
-fn check_confinement(root: &Path, plan: &Plan, lock: &Lock) -> Result<()> {
-    let confinement = fsio::Confinement::new(root);
-    let sidecars: Vec<String> = plan
+/// a run could touch (planned, locked, the lock, the manifest) before any decision; sidecars are
+/// checked when a conflict makes one.
+fn check_confinement(confinement: &fsio::Confinement, plan: &Plan, lock: &Lock) -> Result<()> {
+    let paths: BTreeSet<&str> = plan
         .files
         .keys()
-        .map(|p| format!("{p}.berth-new"))
-        .collect();
-    plan.files
-        .keys()
         .chain(lock.files.keys())
-        .chain(&sidecars)
         .map(String::as_str)
-        .chain([lock::FILE, crate::manifest::FILE_NAME])
+        .chain([lock::FILE, lock::BASES, crate::manifest::FILE_NAME])
+        .collect();
+    paths
+        .into_iter()
         .try_for_each(|path| confinement.check(path))
 }
 
@@ -237,7 +309,7 @@ fn decide_managed(
     path: &str,
     disk: Vec<u8>,
     planned: &PlannedFile,
-    locked: Option<&LockedFile>,
+    (locked, base): (Option<&LockedFile>, Option<&str>),
     fresh: LockedFile,
     opts: Options,
 ) -> Result<Decision> {
@@ -248,17 +320,16 @@ fn decide_managed(
         change.status = Status::Overwritten;
         change.new_content = Some(planned.content.clone().into_bytes());
         change.old = Some(disk);
-        return Ok((change, Some(fresh)));
+        return Ok((change, Some(fresh), None));
     };
     let mut entry = Some(fresh);
     if text.lf == planned.content {
         // Only the line endings differ: the user's editor's, kept.
-    } else if lock::sha256_hex(&text.lf) == l.sha256 {
+    } else if l.matches(text.lf.as_bytes()) {
         change.status = Status::Updated;
         change.new_content = Some(encode(&planned.content));
     } else {
-        let base = l.rendered.as_deref().unwrap_or("");
-        match merge::three_way(base, &text.lf, &planned.content) {
+        match merge::three_way(base.unwrap_or(""), &text.lf, &planned.content) {
             Ok(merged) if merged == text.lf => {
                 change.status = Status::Kept;
                 change.note = Some("edited; the edits already hold the update".into());
@@ -283,7 +354,7 @@ fn decide_managed(
         }
     }
     change.old = Some(disk);
-    Ok((change, entry))
+    Ok((change, entry, None))
 }
 
 /// A `.env` file that exists and differs from the render: merged key by key (see `envfile`).
@@ -292,19 +363,16 @@ fn decide_env(
     path: &str,
     disk: Vec<u8>,
     planned: &PlannedFile,
-    locked: Option<&LockedFile>,
-    fresh: LockedFile,
+    (locked, base): (Option<&LockedFile>, Option<&str>),
+    fresh: &LockedFile,
     plan: &Plan,
     opts: Options,
 ) -> Decision {
-    let base = locked.map(|l| l.rendered.as_deref().unwrap_or(""));
+    let base = locked.map(|_| base.unwrap_or(""));
     let m = envfile::merge(base, &disk, &planned.content, &plan.secrets, opts.prune);
     let mut change = FileChange::new(path, Status::Unchanged, None);
-    let mut entry = LockedFile {
-        sha256: lock::sha256_hex(&m.next_base),
-        rendered: Some(m.next_base.clone()),
-        ..fresh
-    };
+    let mut entry = LockedFile::new(fresh.ownership, &fresh.standard_version, &m.next_base);
+    let mut base_text = Some(m.next_base.clone());
     let conflict = m.has_conflicts();
     if conflict {
         change.status = Status::Conflict;
@@ -313,6 +381,7 @@ fn decide_env(
             // Keep what berth last wrote, so the next run reports the conflict again.
             if let Some(l) = locked {
                 entry = l.clone();
+                base_text = None;
             }
         }
     } else if locked.is_none() {
@@ -336,7 +405,7 @@ fn decide_env(
     }
     change.keys = m.changes;
     change.old = Some(disk);
-    (change, Some(entry))
+    (change, Some(entry), base_text)
 }
 
 /// A file the lock lists and the plan no longer has.
@@ -347,7 +416,7 @@ fn decide_orphan(
     plan: &Plan,
     opts: Options,
 ) -> Decision {
-    let unedited = lock::sha256_hex_bytes(&disk) == locked.sha256;
+    let unedited = locked.matches(&disk);
     let seeded = locked.ownership == Ownership::Seeded;
     // A file no template produces any more left the standard's layout: berth removes it
     // when unedited, without --prune. One a template still produces belongs to a service
@@ -359,7 +428,7 @@ fn decide_orphan(
         if retired {
             change.note = Some("no longer part of the standard's layout".into());
         }
-        return (change, None);
+        return (change, None, None);
     }
     change.note = Some(if seeded {
         "seeded code of a service no longer in berth.toml; yours to remove".into()
@@ -372,7 +441,7 @@ fn decide_orphan(
     } else {
         "no longer in the plan and edited by hand; remove it yourself".into()
     });
-    (change, Some(locked.clone()))
+    (change, Some(locked.clone()), None)
 }
 
 /// Writes everything: `first` (the manifest, when the command changed it), then each file,
@@ -388,6 +457,7 @@ pub fn execute(root: &Path, prepared: &Prepared, first: Option<ManifestWrite<'_>
         .chain([
             Path::new(""),
             Path::new(lock::FILE).parent().unwrap_or(Path::new("")),
+            Path::new(lock::BASES),
         ])
         .collect();
     for folder in folders {
@@ -409,10 +479,38 @@ pub fn execute(root: &Path, prepared: &Prepared, first: Option<ManifestWrite<'_>
         }
     }
     if prepared.old_lock != prepared.new_lock || !root.join(lock::FILE).exists() {
-        fsio::write_atomic(
-            &root.join(lock::FILE),
-            prepared.new_lock.to_text().as_bytes(),
-        )?;
+        write_lock(root, prepared)?;
+    }
+    Ok(())
+}
+
+/// The new bases, then the lock, then away with the bases no entry refers to any more: a run
+/// killed at any point leaves a lock whose bases all exist.
+fn write_lock(root: &Path, prepared: &Prepared) -> Result<()> {
+    let folder = root.join(lock::BASES);
+    for (hash, text) in &prepared.bases {
+        let path = folder.join(hash);
+        if !path.exists() {
+            fsio::write_atomic(&path, text.as_bytes())?;
+        }
+    }
+    fsio::write_atomic(
+        &root.join(lock::FILE),
+        prepared.new_lock.to_text().as_bytes(),
+    )?;
+    let referenced = prepared.new_lock.referenced_bases();
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(folder, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&folder, e))?;
+        let name = entry.file_name();
+        if !referenced.contains(name.to_string_lossy().as_ref()) {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|e| Error::io(path, e))?;
+        }
     }
     Ok(())
 }

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::apply::envfile::{KeyChange, KeyEvent};
-use crate::apply::lock::{self, LockedFile};
+use crate::apply::lock::LockedFile;
 use crate::apply::merge;
 use crate::apply::{FileChange, Options, Prepared, Status};
 use crate::cli::{CheckArgs, Format};
@@ -176,7 +176,7 @@ fn file_finding(
         ),
         Status::Unchanged | Status::Kept => {
             let recorded = |lock: &crate::apply::lock::Lock| {
-                lock.files.get(&change.path).map(|l| l.sha256.clone())
+                lock.files.get(&change.path).map(|l| l.blake3.clone())
             };
             if ownership != Some(Ownership::Seeded)
                 && recorded(&prepared.old_lock) != recorded(&prepared.new_lock)
@@ -188,7 +188,7 @@ fn file_finding(
                 );
             }
             let edited = matches!((change.old.as_deref(), locked),
-                (Some(d), Some(l)) if lock::sha256_hex_bytes(d) != l.sha256);
+                (Some(d), Some(l)) if !l.matches(d));
             (edited && ownership == Some(Ownership::Managed)).then(|| Finding {
                 fails: strict,
                 ..Finding::file(

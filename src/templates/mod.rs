@@ -96,23 +96,65 @@ impl TemplateSet {
 
     /// A renderer that has parsed `sources` (the `.tera` templates a plan renders) and the
     /// partials they may include, and nothing else.
+    ///
+    /// Parsing is most of the CPU time of a small run, so the templates are parsed on the
+    /// machine's cores at once: each with `tera::Template::new`, exactly what
+    /// `Tera::add_raw_templates` does one after another, then handed to Tera, which checks
+    /// inheritance and macros as that function would. (`Tera::templates` is public but hidden
+    /// from Tera's docs; Cargo.lock pins the Tera release this is written against.)
     pub fn renderer<'a>(&'a self, sources: impl Iterator<Item = &'a str>) -> Result<Renderer> {
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![]);
-        filters::register(&mut tera);
         let partials = self
             .files
             .iter()
             .filter(|(p, _)| p.starts_with(PARTIALS))
             .map(|(p, t)| (p.as_str(), t.as_ref()));
         let used = sources.filter_map(|s| self.files.get(s).map(|t| (s, t.as_ref())));
-        tera.add_raw_templates(partials.chain(used))
-            .map_err(|e| Error::Template {
-                path: "(templates)".into(),
-                message: error_chain(&e),
-            })?;
+        let mut all: Vec<(&str, &str)> = partials.chain(used).collect();
+        // Largest first, dealt out in turn: the threads get about the same number of bytes.
+        all.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 8);
+        let parsed: Vec<tera::Result<Vec<(String, tera::Template)>>> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let share: Vec<(&str, &str)> =
+                            all.iter().copied().skip(t).step_by(threads).collect();
+                        scope.spawn(move || parse_all(&share))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a parse thread does not panic"))
+                    .collect()
+            });
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![]);
+        filters::register(&mut tera);
+        let fail = |e: tera::Error| Error::Template {
+            path: "(templates)".into(),
+            message: error_chain(&e),
+        };
+        for templates in parsed {
+            tera.templates.extend(templates.map_err(fail)?);
+        }
+        tera.build_inheritance_chains().map_err(fail)?;
+        tera.check_macro_files().map_err(fail)?;
         Ok(Renderer { tera })
     }
+}
+
+/// Parses each `(name, text)`, as `Tera::add_raw_templates` would.
+fn parse_all(templates: &[(&str, &str)]) -> tera::Result<Vec<(String, tera::Template)>> {
+    templates
+        .iter()
+        .map(|(name, text)| {
+            tera::Template::new(name, None, text)
+                .map(|t| ((*name).to_string(), t))
+                .map_err(|e| tera::Error::chain(format!("Failed to parse '{name}'"), e))
+        })
+        .collect()
 }
 
 /// The parsed templates of one plan.

@@ -631,6 +631,7 @@ fn prepared() -> Prepared {
         ],
         old_lock: Default::default(),
         new_lock: Default::default(),
+        bases: Default::default(),
         secrets: Default::default(),
     }
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use berth::apply::lock::{Lock, LockedFile, Ownership};
+use berth::apply::lock::{Lock, Ownership};
 use berth::apply::{self, ConflictMode, Options, Status};
 use berth::plan::{Plan, PlannedFile};
 use proptest::prelude::*;
@@ -124,15 +124,8 @@ fn berth_merge(base: &str, ours: &str, theirs: &str, sidecar: bool) -> Outcome {
         patterns: vec![FILE.to_string()],
         secrets: BTreeSet::new(),
     };
-    let lock = Lock {
-        berth_version: "test".into(),
-        standard_version: "old".into(),
-        files: [(
-            FILE.to_string(),
-            LockedFile::new(Ownership::Managed, "old", base),
-        )]
-        .into(),
-    };
+    let mut lock = Lock::new("old");
+    lock.record(FILE, Ownership::Managed, "old", base);
     let opts = Options {
         conflict: if sidecar {
             ConflictMode::Sidecar

@@ -169,3 +169,27 @@ fn every_env_value_survives_the_upgrade_and_berths_values_follow_afterwards() {
     let after = std::fs::read_to_string(&env).unwrap();
     assert!(after.contains("\nAI_ENGINE_WORKERS=4\n") && after.contains("\nLOG_LEVEL=error\n"));
 }
+
+#[test]
+fn a_lock_from_a_newer_berth_is_refused_and_nothing_is_written() {
+    let dir = tempdir();
+    crate::common::init_mvp(dir.path());
+    let lock = dir.path().join(".berth/lock.toml");
+    let text = std::fs::read_to_string(&lock)
+        .unwrap()
+        .replace("\nformat = 2\n", "\n");
+    std::fs::write(&lock, format!("format = 9\nshards = 4\n{text}")).unwrap();
+    let before = read_tree(dir.path());
+    for args in [&["generate"][..], &["check"], &["new", "billing", "--yes"]] {
+        let out = berth().current_dir(dir.path()).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(
+            stderr.contains(&format!("lock format 9, written by berth {version}"))
+                && stderr.contains("reads up to format 2"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(read_tree(dir.path()), before);
+}
