@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::apply::ConflictMode;
+use crate::audit::Severity;
+use crate::audit::report::Format as AuditFormat;
 use crate::manifest::Kind;
 
 pub const VERSION: &str = concat!(
@@ -47,6 +49,7 @@ pub enum Command {
     New(NewArgs),
     Generate(GenerateArgs),
     Check(CheckArgs),
+    Audit(AuditArgs),
     Completions(CompletionsArgs),
 }
 
@@ -202,6 +205,52 @@ pub struct CheckArgs {
 pub enum Format {
     Text,
     Json,
+}
+
+/// Audit container files against the container standard (any repository, berth-made or not).
+///
+/// Finds Dockerfiles (Dockerfile, Dockerfile.*, *.Dockerfile), Compose files
+/// (docker-compose*.yml|yaml, compose*.yml|yaml) and Docker ignore files (.dockerignore,
+/// <Dockerfile>.dockerignore) under each PATH, skipping what .gitignore ignores, and reports
+/// where they break the standard's rules. Writes nothing. Exit code: 0 no finding at or above
+/// --fail-on, 1 findings, 2 bad input. Suppress one finding with a comment on or above its line:
+/// `# berth-audit: ignore RULE-ID reason`; a whole rule with `[audit.ignore] RULE-ID = "reason"`
+/// in berth.toml or --ignore RULE-ID=REASON.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  berth audit                                  the current folder, as text
+  berth audit services/api docker-compose.yml  some folders and files
+  berth audit --format sarif > audit.sarif     for GitHub code scanning
+  berth audit --format github                  annotations in a GitHub Actions job
+  berth audit --fail-on error                  exit 1 only for errors
+  berth audit --ignore 'BA-C005=one environment only: a demo'
+  berth audit --explain BA-H004                the rule, the standard's sentence, an example
+  berth audit --list-rules                     every rule with its id and severity")]
+pub struct AuditArgs {
+    /// Folders or files to audit [default: -C DIR or the current folder]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+
+    /// Exit 1 when a finding has this severity or a higher one
+    #[arg(long, value_enum, default_value_t = Severity::Warning, value_name = "SEVERITY")]
+    pub fail_on: Severity,
+
+    /// Switch a whole rule off, with the reason (repeatable)
+    #[arg(long, value_name = "RULE-ID=REASON")]
+    pub ignore: Vec<String>,
+
+    /// Print a rule: the standard's sentence, the fix and a compliant example
+    #[arg(long, value_name = "RULE-ID", conflicts_with_all = ["paths", "list_rules"])]
+    pub explain: Option<String>,
+
+    /// List every rule with its id, severity and equivalent checks of other linters
+    #[arg(long, conflicts_with = "paths")]
+    pub list_rules: bool,
 }
 
 /// Print shell completions.

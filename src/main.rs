@@ -4,6 +4,7 @@
 //! exit code (0 ok, 1 drift / conflicts, 2 bad input or usage, 130 interrupted).
 
 mod apply;
+mod audit;
 mod cli;
 mod commands;
 mod envfile;
@@ -36,6 +37,7 @@ fn main() {
         Command::New(args) => commands::new::run(dir, templates, args),
         Command::Generate(args) => commands::generate::run(dir, templates, args),
         Command::Check(args) => commands::check::run(dir, templates, args),
+        Command::Audit(args) => commands::audit::run(dir, templates, args),
         Command::Completions(args) => commands::completions::run(args),
     };
     match result {

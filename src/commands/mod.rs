@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin `run` that gathers its inputs and hands them to the
 //! pipeline. No command writes a file itself.
 
+pub mod audit;
 pub mod check;
 pub mod completions;
 pub mod generate;
