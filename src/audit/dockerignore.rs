@@ -120,13 +120,13 @@ fn clean(pattern: &str) -> String {
 }
 
 /// Paths at the context root that a required pattern must exclude: each `*` taken as empty
-/// and as a name (`*.md` -> `.md`, `x.md`; `.env*` -> `.env`, `.envx`), and for a folder
-/// pattern (`tmp/`) the folder and a file in it.
+/// and as `.x` (`*.md` -> `.md`, `.x.md`; `.env*` -> `.env`, `.env.x`), and for a folder
+/// pattern (`tmp/`) the folder and a file in it. So `.env` plus `.env.*` covers `.env*`.
 pub fn examples(required: &str) -> Vec<String> {
     let folder = required.ends_with('/');
     let base = clean(required);
     let mut out = Vec::new();
-    for fill in ["", "x"] {
+    for fill in ["", ".x"] {
         let path = base.replace("**/", "").replace('*', fill);
         if path.is_empty() {
             continue;
@@ -166,7 +166,8 @@ mod tests {
 
     #[test]
     fn required_entries_by_meaning() {
-        assert_eq!(examples(".env*"), vec![".env", ".envx"]);
+        assert_eq!(examples(".env*"), vec![".env", ".env.x"]);
+        assert!(parse(".env\n.env.*\n").covers(".env*"));
         assert_eq!(examples("tmp/"), vec!["tmp", "tmp/x"]);
         let f = parse(".git\n**/*.md\n.env\n");
         assert!(f.covers(".git/"));

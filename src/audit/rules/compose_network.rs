@@ -2,9 +2,12 @@
 //! ports outside dev), over each Compose project: the files of one folder merged, as
 //! `docker compose -f base -f override` merges them.
 //!
-//! A backend service is one another service depends on; the entry point is what nothing
-//! depends on. Publishing a backend's port in the base file or a non-dev override opens it
-//! outside dev.
+//! A backend service is one that a service publishing ports outside dev depends on: it is
+//! reached through that service (a gateway, a proxy, a front end), so publishing its own port
+//! in the base file or a non-dev override opens it needlessly. A service that only
+//! non-publishing services depend on (a load generator's target, a test runner's) is not
+//! judged: it may be the entry point itself. A port bound to 127.0.0.1 (or `[::1]`) is not
+//! opened to the network.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,6 +21,8 @@ struct Merged {
     networks: BTreeSet<String>,
     network_mode: Option<String>,
     dependants: BTreeSet<String>,
+    /// Publishes a port (not on the loopback address) in a non-dev file.
+    publishes: bool,
 }
 
 pub fn check(sink: &mut Sink) {
@@ -41,6 +46,9 @@ pub fn check(sink: &mut Sink) {
                 merged.first.get_or_insert((index, service.line));
                 if let Some(nets) = &service.networks {
                     merged.networks.extend(nets.iter().cloned());
+                }
+                if !doc.dev && service.ports.iter().any(|p| !loopback(&p.text)) {
+                    merged.publishes = true;
                 }
                 if service.network_mode.is_some() {
                     merged.network_mode.clone_from(&service.network_mode);
@@ -138,18 +146,25 @@ fn published_backends(
             let Some(merged) = services.get(service.name.as_str()) else {
                 continue;
             };
-            if merged.dependants.is_empty() {
+            let dependants: Vec<&str> = merged
+                .dependants
+                .iter()
+                .filter(|d| services.get(d.as_str()).is_some_and(|m| m.publishes))
+                .map(String::as_str)
+                .collect();
+            if dependants.is_empty() {
                 continue;
             }
-            let dependants: Vec<&str> = merged.dependants.iter().map(String::as_str).collect();
-            for port in &service.ports {
+            // A port bound to the loopback address is reachable from this host only.
+            let exposed = service.ports.iter().filter(|p| !loopback(&p.text));
+            for port in exposed {
                 sink.push(
                     "BA-C007",
                     &doc.source.display,
                     doc.dev,
                     port.line,
                     format!(
-                        "{} publishes `{}` outside dev, but it is a backend ({} depend{} on it)",
+                        "{} publishes `{}` outside dev, but it is reached through {}, which depend{} on it",
                         service.name,
                         port.text,
                         dependants.join(", "),
@@ -160,4 +175,9 @@ fn published_backends(
             }
         }
     }
+}
+
+/// Whether a short-syntax port binds the host side to the loopback address.
+fn loopback(text: &str) -> bool {
+    text.starts_with("127.") || text.starts_with("[::1]") || text.starts_with("localhost:")
 }

@@ -91,6 +91,49 @@ fn tools_left(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// Commands that build or install a language's packages: what a builder stage is for.
+const BUILD_COMMANDS: [(&str, &[&str]); 12] = [
+    ("poetry", &["install"]),
+    ("pipenv", &["install", "sync"]),
+    ("npm", &["install", "ci"]),
+    ("yarn", &["install", ""]),
+    ("pnpm", &["install"]),
+    ("go", &["build", "install"]),
+    ("cargo", &["build", "install"]),
+    ("mvn", &["package", "install"]),
+    ("gradle", &["build", "installDist"]),
+    ("./gradlew", &["build", "installDist"]),
+    ("dotnet", &["build", "publish", "restore"]),
+    ("make", &[""]),
+];
+
+/// The first command of a RUN that builds: installs build tools, installs Python packages
+/// (`pip install`, `uv sync`, `uv pip install`) or another language's, or compiles.
+pub fn build_step(run: &Run) -> Option<String> {
+    if !tools_left(run).is_empty() {
+        let script = run.script().unwrap_or_default();
+        return shell::commands(script)
+            .into_iter()
+            .find(|w| packages(w).iter().any(|p| is_build_tool(p)))
+            .map(|w| w.join(" "));
+    }
+    let script = run.script()?;
+    shell::commands(script)
+        .into_iter()
+        .find(|words| {
+            let Some(first) = words.first() else {
+                return false;
+            };
+            let sub = words.get(1).map(String::as_str).unwrap_or("");
+            pip_install_args(words).is_some()
+                || (first == "uv" && sub == "sync")
+                || BUILD_COMMANDS.iter().any(|(tool, subs)| {
+                    first == tool && subs.iter().any(|s| *s == sub || s.is_empty())
+                })
+        })
+        .map(|w| w.join(" "))
+}
+
 fn flag_value(words: &[String], flag: &str) -> Option<String> {
     let at = words.iter().position(|w| w == flag)?;
     words.get(at + 1).cloned()

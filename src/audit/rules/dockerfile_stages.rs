@@ -1,4 +1,9 @@
 //! BA-D001 (multi-stage), BA-D002 (named stages), BA-D003 (slim runtime base).
+//!
+//! A single stage is a finding when it builds: it installs build tools or language packages,
+//! or compiles (see `dockerfile_build::build_step`). A single stage that only adds runtime
+//! packages and files (the gateway: nginx and a script) has nothing a builder stage would
+//! keep out of the image.
 
 use crate::audit::dockerfile::{Kind, Stage};
 use crate::audit::project::DockerfileDoc;
@@ -12,25 +17,24 @@ pub fn check(sink: &mut Sink, doc: &DockerfileDoc) {
     let file = &doc.source.display;
     let df = &doc.parsed;
     let Some(last) = doc.runtime() else { return };
-    let runs = |s: &Stage| {
-        s.instructions
-            .iter()
-            .filter(|i| matches!(i.kind, Kind::Run(_)))
-            .count()
-    };
-    if df.stages.len() == 1 && runs(last) > 0 {
-        sink.push(
-            "BA-D001",
-            file,
-            doc.dev,
-            last.line,
-            format!(
-                "one stage `FROM {}` runs {} RUN step(s): what they install stays in the image",
-                last.base.text,
-                runs(last)
-            ),
-            None,
-        );
+    if df.stages.len() == 1 {
+        let build = last.instructions.iter().find_map(|i| match &i.kind {
+            Kind::Run(run) => super::dockerfile_build::build_step(run),
+            _ => None,
+        });
+        if let Some(step) = build {
+            sink.push(
+                "BA-D001",
+                file,
+                doc.dev,
+                last.line,
+                format!(
+                    "one stage `FROM {}` builds (`{step}`): the build's tools and caches stay in the image",
+                    last.base.text
+                ),
+                None,
+            );
+        }
     }
     named_stages(sink, doc);
     slim_base(sink, doc, last);
