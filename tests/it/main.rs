@@ -2,6 +2,7 @@
 //! the real `berth` binary and check what it writes with the real consumers where one exists
 //! (python3 for the scripts, Docker Compose for .env quoting); snapshots live in `snapshots/`.
 
+mod audit;
 mod cli_errors;
 mod common;
 mod env_roundtrip;

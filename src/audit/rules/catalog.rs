@@ -47,7 +47,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "BA-D001",
         severity: Severity::Warning,
-        title: "single-stage build that runs commands",
+        title: "single-stage build of an image that builds",
         target: Target::Dockerfile,
         dev: false,
         section: "Required Dockerfile Patterns / Multi-Stage Build Structure",

@@ -170,10 +170,31 @@ fn published_backends(
                         dependants.join(", "),
                         if dependants.len() == 1 { "s" } else { "" }
                     ),
-                    None,
+                    Some(format!(
+                        "move this `ports:` entry to {}, bound to 127.0.0.1, and reach {} through {}",
+                        dev_override(&doc.source.display),
+                        service.name,
+                        dependants.join(", ")
+                    )),
                 );
             }
         }
+    }
+}
+
+/// The dev override beside a Compose file: `docker-compose.yml` -> `docker-compose.dev.yml`.
+fn dev_override(file: &str) -> String {
+    let (dir, name) = file.rsplit_once('/').map_or(("", file), |(d, n)| (d, n));
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "yml"));
+    let base = ["docker-compose", "compose"]
+        .into_iter()
+        .find(|p| stem.starts_with(p))
+        .unwrap_or(stem);
+    let name = format!("{base}.dev.{ext}");
+    if dir.is_empty() {
+        name
+    } else {
+        format!("{dir}/{name}")
     }
 }
 

@@ -102,6 +102,10 @@ pub fn check_shared(sink: &mut Sink) {
         }
         let doc = &project.composes[index];
         let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
+        let own: Vec<String> = dockerfiles
+            .iter()
+            .map(|d| format!("`{}`", project.display(&format!("{d}.dockerignore"))))
+            .collect();
         let shown = if context.is_empty() {
             ".".to_string()
         } else {
@@ -112,8 +116,15 @@ pub fn check_shared(sink: &mut Sink) {
             &doc.source.display,
             doc.dev,
             members[0].2,
-            format!("{} build different Dockerfiles from the context `{shown}` with one ignore file, {}", names.join(", "), project.display(&ignore)),
-            None,
+            format!(
+                "{} build different Dockerfiles from the context `{shown}` with one ignore file, {}",
+                names.join(", "),
+                project.display(&ignore)
+            ),
+            Some(format!(
+                "give each Dockerfile its own ignore file beside it ({}), or each service its own context folder",
+                own.join(", ")
+            )),
         );
     }
 }
