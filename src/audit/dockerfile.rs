@@ -95,9 +95,21 @@ pub struct Run {
     pub command: Command,
     /// Bodies of the heredocs of this instruction.
     pub heredocs: Vec<String>,
+    /// The simple commands of `script()`, split once (see `shell.rs`).
+    pub commands: Vec<Vec<String>>,
 }
 
 impl Run {
+    pub fn new(command: Command, heredocs: Vec<String>) -> Self {
+        let mut run = Self {
+            command,
+            heredocs,
+            commands: Vec::new(),
+        };
+        run.commands = run.script().map(super::shell::commands).unwrap_or_default();
+        run
+    }
+
     /// The script the shell runs: the command, or the heredoc when the command is only the
     /// heredoc's marker (`RUN <<EOF`).
     pub fn script(&self) -> Option<&str> {
@@ -147,11 +159,12 @@ impl Healthcheck {
 impl Dockerfile {
     /// Parses a Dockerfile. Never fails: lines the grammar rejects are listed in `errors`.
     pub fn parse(source: &Source) -> Self {
-        let mut parser = Parser::new();
-        parser
-            .set_language(&tree_sitter_containerfile::LANGUAGE.into())
-            .expect("the Containerfile grammar matches the tree-sitter version");
-        let Some(tree) = parser.parse(&source.text, None) else {
+        thread_local! {
+            // One parser per thread: creating one allocates its stacks.
+            static PARSER: std::cell::RefCell<Parser> = std::cell::RefCell::new(new_parser());
+        }
+        let tree = PARSER.with(|p| p.borrow_mut().parse(&source.text, None));
+        let Some(tree) = tree else {
             return Self {
                 errors: vec![1],
                 ..Self::default()
@@ -182,6 +195,14 @@ impl Dockerfile {
         }
         chain
     }
+}
+
+fn new_parser() -> Parser {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_containerfile::LANGUAGE.into())
+        .expect("the Containerfile grammar matches the tree-sitter version");
+    parser
 }
 
 /// Lines of `ERROR` and missing nodes.
@@ -254,17 +275,12 @@ impl Reader<'_> {
         }
     }
 
+    /// Records a top-level comment. Comments inside a continued instruction are not
+    /// suppressions: a finding is reported on the instruction's first line, above them.
     fn collect_comments(&mut self, node: Node) {
         if node.kind() == "comment" {
             let text = self.text(node).trim_start_matches('#').trim().to_string();
             self.file.comments.push((self.line(node), text));
-            return;
-        }
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            if child.kind() == "comment" || child.child_count() > 0 {
-                self.collect_comments(child);
-            }
         }
     }
 
@@ -274,9 +290,8 @@ impl Reader<'_> {
         } else {
             self.stage_env.push(self.scope.only(&self.env_names));
         }
-        let global = self.file.global_args.clone();
         let base = child_of_kind(node, "image_spec")
-            .map(|n| self.value(n, &global))
+            .map(|n| self.value(n, &self.file.global_args))
             .unwrap_or_default();
         let name = node
             .child_by_field_name("as")
@@ -318,10 +333,7 @@ impl Reader<'_> {
                 continue;
             };
             let value = match pair.child_by_field_name("default") {
-                Some(default) => {
-                    let scope = self.scope.clone();
-                    self.value(default, &scope).known().map(str::to_string)
-                }
+                Some(default) => self.value(default, &self.scope).known().map(str::to_string),
                 None if pair_has_equals(pair) => Some(String::new()),
                 // `ARG NAME` in a stage takes the global ARG's default.
                 None if in_stage => self.file.global_args.get(&name).cloned().flatten(),
@@ -332,19 +344,21 @@ impl Reader<'_> {
     }
 
     fn instruction(&mut self, node: Node) -> Kind {
-        let scope = self.scope.clone();
+        if node.kind() == "env_instruction" {
+            return Kind::Env(self.env(node));
+        }
+        let scope = &self.scope;
         match node.kind() {
             "run_instruction" => Kind::Run(self.run(node)),
-            "copy_instruction" | "add_instruction" => Kind::Copy(self.copy(node, &scope)),
-            "user_instruction" => Kind::User(self.user(node, &scope)),
-            "healthcheck_instruction" => Kind::Healthcheck(self.healthcheck(node, &scope)),
+            "copy_instruction" | "add_instruction" => Kind::Copy(self.copy(node, scope)),
+            "user_instruction" => Kind::User(self.user(node, scope)),
+            "healthcheck_instruction" => Kind::Healthcheck(self.healthcheck(node, scope)),
             "cmd_instruction" => Kind::Cmd(self.command(node)),
             "entrypoint_instruction" => Kind::Entrypoint(self.command(node)),
-            "env_instruction" => Kind::Env(self.env(node)),
-            "expose_instruction" => Kind::Expose(self.children_values(node, "expose_port", &scope)),
+            "expose_instruction" => Kind::Expose(self.children_values(node, "expose_port", scope)),
             "workdir_instruction" => Kind::Workdir(
                 child_of_kind(node, "path")
-                    .map(|n| self.value(n, &scope))
+                    .map(|n| self.value(n, scope))
                     .unwrap_or_default(),
             ),
             _ => Kind::Other,
@@ -379,10 +393,7 @@ impl Reader<'_> {
     }
 
     fn run(&self, node: Node) -> Run {
-        Run {
-            command: self.command(node),
-            heredocs: self.heredocs(node),
-        }
+        Run::new(self.command(node), self.heredocs(node))
     }
 
     fn heredocs(&self, node: Node) -> Vec<String> {
@@ -466,13 +477,13 @@ impl Reader<'_> {
                 continue;
             };
             // Legacy `ENV NAME value words`: the value is the rest of the pair.
-            let scope = self.scope.clone();
+            let scope = &self.scope;
             let value = match pair.child_by_field_name("value") {
-                Some(v) => self.value(v, &scope),
+                Some(v) => self.value(v, scope),
                 None => {
                     let mut cursor = pair.walk();
                     let rest = pair.children(&mut cursor).filter(|c| c.is_named()).nth(1);
-                    rest.map(|n| self.value(n, &scope)).unwrap_or_default()
+                    rest.map(|n| self.value(n, scope)).unwrap_or_default()
                 }
             };
             self.scope.bind(&name, value.known().map(str::to_string));
@@ -566,8 +577,9 @@ fn pair_has_equals(pair: Node) -> bool {
 }
 
 fn child_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
-    let mut cursor = node.walk();
-    node.children(&mut cursor).find(|c| c.kind() == kind)
+    (0..node.child_count())
+        .filter_map(|i| node.child(i as u32))
+        .find(|c| c.kind() == kind)
 }
 
 fn collect_kind<'t>(node: Node<'t>, kind: &str, out: &mut Vec<Node<'t>>) {

@@ -70,13 +70,12 @@ impl IgnoreFile {
     /// Whether Docker leaves `path` (relative to the context, `/`-separated) out of the
     /// context.
     pub fn excludes(&self, path: &str) -> bool {
-        let mut excluded = false;
-        for rule in &self.rules {
-            if rule.matches_or_parent(path) {
-                excluded = !rule.include;
-            }
-        }
-        excluded
+        // The last matching line decides, so look from the end.
+        self.rules
+            .iter()
+            .rev()
+            .find(|rule| rule.matches_or_parent(path))
+            .is_some_and(|rule| !rule.include)
     }
 
     /// Whether the file excludes what the standard's `required` pattern names: every example

@@ -6,8 +6,10 @@
 //! (the files of one folder: the base file and its per-environment overrides); which files are
 //! for development only (rules about production images and published ports skip those).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::AuditedFile;
 use super::compose::Compose;
@@ -77,6 +79,7 @@ pub struct ComposeDoc {
 
 pub struct IgnoreDoc {
     pub source: Source,
+    pub relative: String,
     pub parsed: IgnoreFile,
 }
 
@@ -88,11 +91,12 @@ pub struct Project {
     pub ignores: Vec<IgnoreDoc>,
     pub scripts: Vec<Source>,
     pub settings: Settings,
+    /// Whether a relative path is a file, asked once each (several rules ask).
+    exists: RefCell<BTreeMap<String, bool>>,
 }
 
 impl Project {
-    /// Reads and parses the files found under `root`. Unreadable files are skipped (they
-    /// were listed a moment ago; a race with another process is not the audit's concern).
+    /// Reads and parses the files found under `root`.
     pub fn load(root: &Path, display_root: &str, found: &[Found], settings: Settings) -> Self {
         let mut project = Project {
             root: root.to_path_buf(),
@@ -102,39 +106,14 @@ impl Project {
             ignores: Vec::new(),
             scripts: Vec::new(),
             settings,
+            exists: RefCell::default(),
         };
-        for file in found {
-            let Ok(source) = Source::read(&file.path, file.display.clone()) else {
-                continue;
-            };
-            let relative = file.relative.clone();
-            match file.kind {
-                FileKind::Dockerfile => project.dockerfiles.push(DockerfileDoc {
-                    parsed: Dockerfile::parse(&source),
-                    dev: is_dev(&relative),
-                    contexts: Vec::new(),
-                    source,
-                    relative,
-                }),
-                FileKind::Compose => {
-                    let (dir, name) = split(&relative);
-                    let env = compose_env(name);
-                    let dev = relative.split('/').any(|p| p == ".devcontainer")
-                        || env.as_deref().is_some_and(is_dev_word);
-                    project.composes.push(ComposeDoc {
-                        parsed: Compose::parse(&source),
-                        dir: dir.to_string(),
-                        env,
-                        dev,
-                        source,
-                        relative,
-                    });
-                }
-                FileKind::Dockerignore => project.ignores.push(IgnoreDoc {
-                    parsed: IgnoreFile::parse(&source),
-                    source,
-                }),
-                FileKind::Script => project.scripts.push(source),
+        for loaded in load_files(found) {
+            match loaded {
+                Loaded::Dockerfile(doc) => project.dockerfiles.push(doc),
+                Loaded::Compose(doc) => project.composes.push(doc),
+                Loaded::Ignore(doc) => project.ignores.push(doc),
+                Loaded::Script(source) => project.scripts.push(source),
             }
         }
         project.link_builds();
@@ -185,13 +164,25 @@ impl Project {
     }
 
     /// The ignore file BuildKit reads for `dockerfile` built from `context`, if there is one:
-    /// `<Dockerfile>.dockerignore` beside it, else `<context>/.dockerignore`.
+    /// `<Dockerfile>.dockerignore` beside it, else `<context>/.dockerignore`. Only ignore
+    /// files the audit found count: one that `.gitignore` leaves out is not in the
+    /// repository.
     pub fn ignore_file(&self, dockerfile: &str, context: &str) -> Option<String> {
         let beside = format!("{dockerfile}.dockerignore");
         let in_context = join(context, ".dockerignore");
         [beside, in_context]
             .into_iter()
-            .find(|candidate| self.root.join(candidate).is_file())
+            .find(|candidate| self.ignores.iter().any(|d| d.relative == *candidate))
+    }
+
+    /// Whether `relative` (to the root) is a file.
+    pub fn is_file(&self, relative: &str) -> bool {
+        if let Some(&known) = self.exists.borrow().get(relative) {
+            return known;
+        }
+        let found = self.root.join(relative).is_file();
+        self.exists.borrow_mut().insert(relative.to_string(), found);
+        found
     }
 
     /// The shown path of a file relative to the root.
@@ -237,6 +228,78 @@ impl Project {
         self.scripts.iter().for_each(|s| add(s, FileKind::Script));
         files
     }
+}
+
+/// One file read and parsed.
+enum Loaded {
+    Dockerfile(DockerfileDoc),
+    Compose(ComposeDoc),
+    Ignore(IgnoreDoc),
+    Script(Source),
+}
+
+/// Reads and parses `found` on a few threads (files are independent; parsing is most of an
+/// audit's time), in the order given. Unreadable files are skipped: they were listed a moment
+/// ago, and a race with another process is not the audit's concern.
+fn load_files(found: &[Found]) -> Vec<Loaded> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, 4)
+        .min(found.len().div_ceil(16).max(1));
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(file) = found.get(i) else { break mine };
+            mine.extend(load(file).map(|l| (i, l)));
+        }
+    };
+    // The calling thread works too: `threads - 1` helpers.
+    let mut loaded: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for helper in helpers {
+            all.extend(helper.join().expect("a parser thread panicked"));
+        }
+        all
+    });
+    loaded.sort_by_key(|(i, _)| *i);
+    loaded.into_iter().map(|(_, l)| l).collect()
+}
+
+fn load(file: &Found) -> Option<Loaded> {
+    let source = Source::read(&file.path, file.display.clone()).ok()?;
+    let relative = file.relative.clone();
+    Some(match file.kind {
+        FileKind::Dockerfile => Loaded::Dockerfile(DockerfileDoc {
+            parsed: Dockerfile::parse(&source),
+            dev: is_dev(&relative),
+            contexts: Vec::new(),
+            source,
+            relative,
+        }),
+        FileKind::Compose => {
+            let (dir, name) = split(&relative);
+            let env = compose_env(name);
+            let dev = relative.split('/').any(|p| p == ".devcontainer")
+                || env.as_deref().is_some_and(is_dev_word);
+            Loaded::Compose(ComposeDoc {
+                parsed: Compose::parse(&source),
+                dir: dir.to_string(),
+                env,
+                dev,
+                source,
+                relative,
+            })
+        }
+        FileKind::Dockerignore => Loaded::Ignore(IgnoreDoc {
+            parsed: IgnoreFile::parse(&source),
+            source,
+            relative,
+        }),
+        FileKind::Script => Loaded::Script(source),
+    })
 }
 
 /// (folder, file name) of a relative path.

@@ -162,13 +162,13 @@ pub fn check_environments(sink: &mut Sink) {
         let missing: Vec<&str> = environments
             .iter()
             .filter(|env| {
-                let override_file = files
-                    .iter()
-                    .any(|&i| project.composes[i].env.as_deref() == Some(env.as_str()));
-                let env_file = project
-                    .root
-                    .join(join(dir, &format!(".env.{env}")))
-                    .is_file();
+                // `compose.override.yml`, Compose's own convention for local work, is dev's.
+                let override_file = files.iter().any(|&i| {
+                    let doc = &project.composes[i];
+                    doc.env.as_deref() == Some(env.as_str())
+                        || (env.as_str() == "dev" && doc.env.is_some() && doc.dev)
+                });
+                let env_file = project.is_file(&join(dir, &format!(".env.{env}")));
                 !override_file && !env_file
             })
             .map(String::as_str)

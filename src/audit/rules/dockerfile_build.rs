@@ -3,7 +3,6 @@
 
 use crate::audit::dockerfile::{Kind, Run, Stage};
 use crate::audit::project::{DockerfileDoc, join};
-use crate::audit::shell;
 
 use super::Sink;
 
@@ -49,11 +48,8 @@ pub fn check(sink: &mut Sink, doc: &DockerfileDoc) {
 /// The build tools a RUN leaves installed: installed by a package manager and not removed
 /// again in the same RUN.
 fn tools_left(run: &Run) -> Vec<String> {
-    let Some(script) = run.script() else {
-        return Vec::new();
-    };
     let mut installed: Vec<(String, Option<String>)> = Vec::new();
-    for words in shell::commands(script) {
+    for words in &run.commands {
         let Some(tool) = words.first().map(|w| w.rsplit('/').next().unwrap_or(w)) else {
             continue;
         };
@@ -111,15 +107,14 @@ const BUILD_COMMANDS: [(&str, &[&str]); 12] = [
 /// (`pip install`, `uv sync`, `uv pip install`) or another language's, or compiles.
 pub fn build_step(run: &Run) -> Option<String> {
     if !tools_left(run).is_empty() {
-        let script = run.script().unwrap_or_default();
-        return shell::commands(script)
-            .into_iter()
+        return run
+            .commands
+            .iter()
             .find(|w| packages(w).iter().any(|p| is_build_tool(p)))
             .map(|w| w.join(" "));
     }
-    let script = run.script()?;
-    shell::commands(script)
-        .into_iter()
+    run.commands
+        .iter()
         .find(|words| {
             let Some(first) = words.first() else {
                 return false;
@@ -215,9 +210,8 @@ fn build_tools(sink: &mut Sink, doc: &DockerfileDoc, last: &Stage) {
 fn offline_wheels(sink: &mut Sink, doc: &DockerfileDoc, last: &Stage) {
     for ins in &last.instructions {
         let Kind::Run(run) = &ins.kind else { continue };
-        let Some(script) = run.script() else { continue };
-        for words in shell::commands(script) {
-            let Some(args) = pip_install_args(&words) else {
+        for words in &run.commands {
+            let Some(args) = pip_install_args(words) else {
                 continue;
             };
             if args.iter().any(|a| a == "--no-index" || a == "--offline") {
@@ -291,8 +285,7 @@ fn dead_layers(sink: &mut Sink, doc: &DockerfileDoc, stage: &Stage) {
                 }
             }
             Kind::Run(run) => {
-                let Some(script) = run.script() else { continue };
-                for words in shell::commands(script) {
+                for words in &run.commands {
                     if words.first().map(String::as_str) != Some("rm") {
                         continue;
                     }
@@ -337,9 +330,11 @@ mod tests {
 
     #[test]
     fn installed_then_removed_in_the_same_run_is_gone() {
-        let run = |s: &str| Run {
-            command: crate::audit::dockerfile::Command::Shell(s.into()),
-            heredocs: Vec::new(),
+        let run = |s: &str| {
+            Run::new(
+                crate::audit::dockerfile::Command::Shell(s.into()),
+                Vec::new(),
+            )
         };
         assert_eq!(
             tools_left(&run("apt-get install -y --no-install-recommends gcc curl")),
