@@ -56,7 +56,7 @@ impl DockerfileDoc {
         }) {
             return Some(stage);
         }
-        let dev_stage = |s: &&Stage| s.name.as_deref().is_some_and(|n| is_dev_name(n));
+        let dev_stage = |s: &&Stage| s.name.as_deref().is_some_and(is_dev_name);
         stages
             .iter()
             .rev()

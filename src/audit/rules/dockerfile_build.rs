@@ -62,8 +62,8 @@ fn tools_left(run: &Run) -> Vec<String> {
             ("apt-get" | "apt" | "yum" | "dnf" | "microdnf" | "zypper", Some("install"))
             | ("apk", Some("add")) => {
                 let virtual_name =
-                    flag_value(&words, "--virtual").or_else(|| flag_value(&words, "-t"));
-                for package in packages(&words) {
+                    flag_value(words, "--virtual").or_else(|| flag_value(words, "-t"));
+                for package in packages(words) {
                     installed.push((package, virtual_name.clone()));
                 }
             }
@@ -72,7 +72,7 @@ fn tools_left(run: &Run) -> Vec<String> {
                 Some("remove" | "purge" | "autoremove" | "erase"),
             )
             | ("apk", Some("del")) => {
-                let removed = packages(&words);
+                let removed = packages(words);
                 installed.retain(|(p, v)| {
                     !removed.contains(p) && !v.as_ref().is_some_and(|v| removed.contains(v))
                 });

@@ -66,10 +66,14 @@ pub fn check_files(sink: &mut Sink) {
     }
 }
 
+/// (compose file index, context, ignore file).
+type SharedContext = (usize, String, String);
+/// (service, its Dockerfile, line of its `build:`).
+type Member = (String, String, u32);
+
 pub fn check_shared(sink: &mut Sink) {
     let project = sink.project;
-    // (compose file, context, ignore file) -> [(service, dockerfile, build line)]
-    let mut groups: BTreeMap<(usize, String, String), Vec<(String, String, u32)>> = BTreeMap::new();
+    let mut groups: BTreeMap<SharedContext, Vec<Member>> = BTreeMap::new();
     for (index, doc) in project.composes.iter().enumerate() {
         for service in &doc.parsed.services {
             let Some(build) = &service.build else {
