@@ -19,6 +19,9 @@ use super::source::Source;
 pub struct Rule {
     /// A `!` line: re-includes what earlier lines excluded.
     pub include: bool,
+    /// The pattern when it has no wildcard: matched by comparing text (most lines are
+    /// plain names, and this keeps the audit quick).
+    literal: Option<String>,
     /// The cleaned pattern, compiled (`None` when it is not a valid glob: it matches nothing,
     /// as in Docker, which rejects the build instead).
     compiled: Option<Pattern>,
@@ -59,9 +62,15 @@ impl IgnoreFile {
             if pattern.is_empty() {
                 continue;
             }
+            let plain = !pattern.contains(['*', '?', '[', '\\']);
             file.rules.push(Rule {
                 include,
-                compiled: Pattern::new(&pattern).ok(),
+                compiled: if plain {
+                    None
+                } else {
+                    Pattern::new(&pattern).ok()
+                },
+                literal: plain.then_some(pattern),
             });
         }
         file
@@ -87,12 +96,14 @@ impl IgnoreFile {
 
 impl Rule {
     fn matches_or_parent(&self, path: &str) -> bool {
-        let Some(pattern) = &self.compiled else {
-            return false;
-        };
         let mut prefix = path;
         loop {
-            if pattern.matches_with(prefix, OPTIONS) {
+            let hit = match (&self.literal, &self.compiled) {
+                (Some(literal), _) => literal == prefix,
+                (None, Some(pattern)) => pattern.matches_with(prefix, OPTIONS),
+                (None, None) => false,
+            };
+            if hit {
                 return true;
             }
             match prefix.rsplit_once('/') {
