@@ -248,7 +248,8 @@ pub struct AuditArgs {
     #[arg(long, value_name = "RULE-ID", conflicts_with_all = ["paths", "list_rules"])]
     pub explain: Option<String>,
 
-    /// List every rule with its id, severity and equivalent checks of other linters
+    /// List every rule (a Markdown table): id, severity, the standard's sentence, equivalent
+    /// checks of hadolint, checkov and trivy
     #[arg(long, conflicts_with = "paths")]
     pub list_rules: bool,
 }

@@ -11,6 +11,9 @@
 //! which holds copies of rendered files) are not.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use ignore::WalkState;
 
 use serde::Serialize;
 
@@ -90,17 +93,24 @@ pub fn display(root: &Path, relative: &str) -> String {
     }
 }
 
-/// What one audited path holds.
-pub struct Discovered {
+/// What one audited path holds: each file found, with what `load` made of it.
+pub struct Discovered<T> {
     /// The folder the files are relative to (the parent folder when a file was given).
     pub root: PathBuf,
     /// That folder as shown to the user.
     pub display: String,
-    pub files: Vec<Found>,
+    /// Sorted by path.
+    pub files: Vec<(Found, T)>,
 }
 
-/// Every file under `path` that the standard covers, sorted by path. `path` may be a file.
-pub fn discover(path: &Path) -> Result<Discovered> {
+/// Every file under `path` that the standard covers, each passed to `load` as soon as it is
+/// found (the walk runs on a few threads, so reading and parsing overlap with walking);
+/// sorted by path. `path` may be a file. `load` returning `None` drops the file (it
+/// vanished or could not be read between the listing and the read).
+pub fn discover<T: Send>(
+    path: &Path,
+    load: impl Fn(&Found) -> Option<T> + Sync,
+) -> Result<Discovered<T>> {
     let meta = std::fs::metadata(path).map_err(|e| Error::Usage {
         message: format!("cannot audit {}: {e}", path.display()),
         fix: "pass an existing folder or file (default: the current folder)".into(),
@@ -124,63 +134,95 @@ pub fn discover(path: &Path) -> Result<Discovered> {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
+        let found = Found {
+            path: path.to_path_buf(),
+            relative: name,
+            display: display(path, ""),
+            kind,
+        };
+        let files = load(&found).map(|t| (found, t)).into_iter().collect();
         return Ok(Discovered {
             display: display(&parent, ""),
             root: parent,
-            files: vec![Found {
-                path: path.to_path_buf(),
-                relative: name,
-                display: display(path, ""),
-                kind,
-            }],
+            files,
         });
     }
     Ok(Discovered {
         root: path.to_path_buf(),
         display: display(path, ""),
-        files: walk(path)?,
+        files: walk(path, &load)?,
     })
 }
 
-fn walk(root: &Path) -> Result<Vec<Found>> {
-    let mut found = Vec::new();
+fn walk<T: Send>(
+    root: &Path,
+    load: &(impl Fn(&Found) -> Option<T> + Sync),
+) -> Result<Vec<(Found, T)>> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .ignore(false)
         .git_global(false)
         .require_git(false)
+        .threads(threads.min(4))
         .filter_entry(|e| {
             let skip = e.depth() > 0
                 && e.file_type().is_some_and(|t| t.is_dir())
                 && matches!(e.file_name().to_str(), Some(".git" | ".berth"));
             !skip
         })
-        .build();
-    for entry in walker {
-        let entry = entry.map_err(|e| Error::Usage {
+        .build_parallel();
+    let found: Mutex<Vec<(Found, T)>> = Mutex::new(Vec::new());
+    let failure: Mutex<Option<String>> = Mutex::new(None);
+    walker.run(|| {
+        Box::new(|entry| {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    lock(&failure).get_or_insert(e.to_string());
+                    return WalkState::Quit;
+                }
+            };
+            let file = classify(root, entry.path(), entry.file_type());
+            if let Some((file, loaded)) = file.and_then(|f| load(&f).map(|l| (f, l))) {
+                lock(&found).push((file, loaded));
+            }
+            WalkState::Continue
+        })
+    });
+    if let Some(e) = lock(&failure).take() {
+        return Err(Error::Usage {
             message: format!("cannot read {}: {e}", root.display()),
             fix: "check the folder's permissions".into(),
-        })?;
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path: PathBuf = entry.path().to_path_buf();
-        let Ok(rel) = path.strip_prefix(root) else {
-            continue;
-        };
-        let relative = rel.to_string_lossy().replace('\\', "/");
-        if let Some(kind) = kind_of(&relative) {
-            let shown = display(root, &relative);
-            found.push(Found {
-                path,
-                relative,
-                display: shown,
-                kind,
-            });
-        }
+        });
     }
-    found.sort();
-    Ok(found)
+    let mut files = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// A file the standard covers, if `path` (under `root`) is one.
+fn classify(root: &Path, path: &Path, file_type: Option<std::fs::FileType>) -> Option<Found> {
+    if !file_type.is_some_and(|t| t.is_file()) {
+        return None;
+    }
+    let relative = path
+        .strip_prefix(root)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
+    let kind = kind_of(&relative)?;
+    Some(Found {
+        path: path.to_path_buf(),
+        display: display(root, &relative),
+        relative,
+        kind,
+    })
+}
+
+/// A mutex's value even if another thread panicked holding it (the walk then fails anyway).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

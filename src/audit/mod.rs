@@ -101,9 +101,9 @@ pub fn run(options: &Options, standard: &Standard) -> Result<Report> {
     let mut findings = Vec::new();
     let mut suppressed = 0;
     for root in &options.paths {
-        let found = discover::discover(root)?;
+        let found = discover::discover(root, project::load)?;
         let settings = settings::Settings::load(&found.root, &found.display, &options.ignore)?;
-        let project = project::Project::load(&found.root, &found.display, &found.files, settings);
+        let project = project::Project::new(&found.root, &found.display, found.files, settings);
         let raw = rules::check(&project, standard);
         let kept = suppress::apply(&project, standard, raw);
         suppressed += kept.suppressed;

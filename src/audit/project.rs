@@ -9,7 +9,6 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::AuditedFile;
 use super::compose::Compose;
@@ -96,8 +95,13 @@ pub struct Project {
 }
 
 impl Project {
-    /// Reads and parses the files found under `root`.
-    pub fn load(root: &Path, display_root: &str, found: &[Found], settings: Settings) -> Self {
+    /// The project of the files found under `root`, read and parsed by `load`.
+    pub fn new(
+        root: &Path,
+        display_root: &str,
+        files: Vec<(Found, Loaded)>,
+        settings: Settings,
+    ) -> Self {
         let mut project = Project {
             root: root.to_path_buf(),
             display_root: display_root.to_string(),
@@ -108,7 +112,7 @@ impl Project {
             settings,
             exists: RefCell::default(),
         };
-        for loaded in load_files(found) {
+        for (_, loaded) in files {
             match loaded {
                 Loaded::Dockerfile(doc) => project.dockerfiles.push(doc),
                 Loaded::Compose(doc) => project.composes.push(doc),
@@ -231,44 +235,16 @@ impl Project {
 }
 
 /// One file read and parsed.
-enum Loaded {
+pub enum Loaded {
     Dockerfile(DockerfileDoc),
     Compose(ComposeDoc),
     Ignore(IgnoreDoc),
     Script(Source),
 }
 
-/// Reads and parses `found` on a few threads (files are independent; parsing is most of an
-/// audit's time), in the order given. Unreadable files are skipped: they were listed a moment
-/// ago, and a race with another process is not the audit's concern.
-fn load_files(found: &[Found]) -> Vec<Loaded> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, 4)
-        .min(found.len().div_ceil(16).max(1));
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut mine = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(file) = found.get(i) else { break mine };
-            mine.extend(load(file).map(|l| (i, l)));
-        }
-    };
-    // The calling thread works too: `threads - 1` helpers.
-    let mut loaded: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut all = work();
-        for helper in helpers {
-            all.extend(helper.join().expect("a parser thread panicked"));
-        }
-        all
-    });
-    loaded.sort_by_key(|(i, _)| *i);
-    loaded.into_iter().map(|(_, l)| l).collect()
-}
-
-fn load(file: &Found) -> Option<Loaded> {
+/// Reads and parses one found file (on the walker's threads). `None` when it cannot be read:
+/// it was listed a moment ago, and a race with another process is not the audit's concern.
+pub fn load(file: &Found) -> Option<Loaded> {
     let source = Source::read(&file.path, file.display.clone()).ok()?;
     let relative = file.relative.clone();
     Some(match file.kind {
