@@ -119,58 +119,8 @@ pub fn apply(
         standard,
         findings: Vec::new(),
     };
-    let mut active: Vec<(String, String, [u32; 2])> = Vec::new();
-    for (file, lines, parsed) in comments(project) {
-        for comment in parsed {
-            let mut valid = true;
-            for id in &comment.rules {
-                if rules::find(id).is_none() {
-                    valid = false;
-                    sink.push(
-                        "BA-X003",
-                        &file,
-                        false,
-                        comment.line,
-                        format!("`{id}` is not an audit rule"),
-                        None,
-                    );
-                }
-            }
-            if comment.rules.is_empty() || comment.reason.is_empty() {
-                valid = false;
-                let what = if comment.rules.is_empty() {
-                    "names no rule and gives no reason"
-                } else {
-                    "gives no reason"
-                };
-                sink.push(
-                    "BA-X002",
-                    &file,
-                    false,
-                    comment.line,
-                    format!("the suppression of {} {what}", comment.rules.join(",")),
-                    None,
-                );
-            }
-            if valid {
-                for id in comment.rules {
-                    active.push((file.clone(), id, covered(comment.line, &lines)));
-                }
-            }
-        }
-    }
-    for ignored in &project.settings.ignored {
-        if let (Some((file, line)), true) = (&ignored.at, ignored.reason.is_empty()) {
-            sink.push(
-                "BA-X002",
-                file,
-                false,
-                *line,
-                format!("[audit.ignore] {} gives no reason", ignored.rule),
-                Some("write the reason as the value: `BA-C005 = \"why\"`".into()),
-            );
-        }
-    }
+    let active = comment_suppressions(&mut sink);
+    unexplained_config(&mut sink);
     let whole: Vec<&str> = project
         .settings
         .ignored
@@ -194,6 +144,54 @@ pub fn apply(
     Kept {
         findings: kept,
         suppressed,
+    }
+}
+
+/// The valid suppression comments as (file, rule, lines covered); reports the others
+/// (BA-X002, BA-X003).
+fn comment_suppressions(sink: &mut Sink) -> Vec<(String, String, [u32; 2])> {
+    let mut active = Vec::new();
+    for (file, lines, parsed) in comments(sink.project) {
+        for comment in parsed {
+            let mut valid = true;
+            for id in comment.rules.iter().filter(|id| rules::find(id).is_none()) {
+                valid = false;
+                let message = format!("`{id}` is not an audit rule");
+                sink.push("BA-X003", &file, false, comment.line, message, None);
+            }
+            if comment.rules.is_empty() || comment.reason.is_empty() {
+                valid = false;
+                let what = if comment.rules.is_empty() {
+                    "names no rule and gives no reason"
+                } else {
+                    "gives no reason"
+                };
+                let message = format!("the suppression of {} {what}", comment.rules.join(","));
+                sink.push("BA-X002", &file, false, comment.line, message, None);
+            }
+            if valid {
+                for id in comment.rules {
+                    active.push((file.clone(), id, covered(comment.line, &lines)));
+                }
+            }
+        }
+    }
+    active
+}
+
+/// BA-X002 for `[audit.ignore]` entries of `berth.toml` without a reason.
+fn unexplained_config(sink: &mut Sink) {
+    for ignored in &sink.project.settings.ignored {
+        if let (Some((file, line)), true) = (&ignored.at, ignored.reason.is_empty()) {
+            sink.push(
+                "BA-X002",
+                file,
+                false,
+                *line,
+                format!("[audit.ignore] {} gives no reason", ignored.rule),
+                Some("write the reason as the value: `BA-C005 = \"why\"`".into()),
+            );
+        }
     }
 }
 

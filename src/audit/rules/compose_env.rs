@@ -4,6 +4,7 @@
 //! A value that Compose interpolates (`${NAME}`, `$NAME`) comes from the environment or the
 //! `.env` file of the environment, which is what the standard asks; a literal does not.
 
+use crate::audit::compose::{EnvVar, Service};
 use crate::audit::project::{ComposeDoc, join};
 
 use super::Sink;
@@ -30,90 +31,81 @@ pub fn interpolated(value: &str) -> bool {
 }
 
 pub fn check(sink: &mut Sink, doc: &ComposeDoc) {
-    let file = &doc.source.display;
     for service in &doc.parsed.services {
-        for port in &service.ports {
-            let Some(published) = &port.published else {
-                continue;
-            };
-            if !published.is_empty() && !interpolated(published) {
-                sink.push(
-                    "BA-C003",
-                    file,
-                    doc.dev,
-                    port.line,
-                    format!(
-                        "{} publishes host port {published} literally (`{}`)",
-                        service.name, port.text
-                    ),
-                    Some(format!(
-                        "take the host port from the .env files: `\"${{{}_PORT}}:{}\"`",
-                        env_name(&service.name),
-                        port.target
-                    )),
-                );
-            }
-        }
+        published_ports(sink, doc, service);
         for var in &service.environment {
-            let Some(value) = var.value.as_deref() else {
-                continue;
-            };
-            if value.is_empty() || (interpolated(value) && !literal_url(value)) {
-                continue;
-            }
-            let key = var.key.to_ascii_uppercase();
-            if literal_url(value) {
-                let what = if value.contains("localhost") || value.contains("127.0.0.1") {
-                    "localhost URL"
-                } else {
-                    "URL"
-                };
-                sink.push(
-                    "BA-C002",
-                    file,
-                    doc.dev,
-                    var.line,
-                    format!(
-                        "{}: {} = `{value}` is a hard-coded {what}",
-                        service.name, var.key
-                    ),
-                    None,
-                );
-            } else if SECRET_WORDS.iter().any(|w| key.contains(w)) && !key.ends_with("_FILE") {
-                sink.push(
-                    "BA-C004",
-                    file,
-                    doc.dev,
-                    var.line,
-                    format!(
-                        "{}: {} is set to a literal secret ({} characters)",
-                        service.name,
-                        var.key,
-                        value.chars().count()
-                    ),
-                    Some(format!(
-                        "`{}: ${{{}:?set {}}}`, the value in the .env files",
-                        var.key, var.key, var.key
-                    )),
-                );
-            } else if (key == "PORT" || key.ends_with("_PORT")) && value.parse::<u16>().is_ok() {
-                sink.push(
-                    "BA-C003",
-                    file,
-                    doc.dev,
-                    var.line,
-                    format!(
-                        "{}: {} = {value} is a hard-coded port",
-                        service.name, var.key
-                    ),
-                    Some(format!(
-                        "`{}: ${{{}}}`, the value in the .env files",
-                        var.key, var.key
-                    )),
-                );
-            }
+            environment(sink, doc, service, var);
         }
     }
+}
+
+/// BA-C003: a host port written out in `ports:`.
+fn published_ports(sink: &mut Sink, doc: &ComposeDoc, service: &Service) {
+    for port in &service.ports {
+        let Some(published) = &port.published else {
+            continue;
+        };
+        if published.is_empty() || interpolated(published) {
+            continue;
+        }
+        sink.push(
+            "BA-C003",
+            &doc.source.display,
+            doc.dev,
+            port.line,
+            format!(
+                "{} publishes host port {published} literally (`{}`)",
+                service.name, port.text
+            ),
+            Some(format!(
+                "take the host port from the .env files: `\"${{{}_PORT}}:{}\"`",
+                env_name(&service.name),
+                port.target
+            )),
+        );
+    }
+}
+
+/// BA-C002, BA-C004, BA-C003: a URL, a secret or a port written out in `environment:`.
+fn environment(sink: &mut Sink, doc: &ComposeDoc, service: &Service, var: &EnvVar) {
+    let file = &doc.source.display;
+    let Some(value) = var.value.as_deref() else {
+        return;
+    };
+    if value.is_empty() || (interpolated(value) && !literal_url(value)) {
+        return;
+    }
+    let key = var.key.to_ascii_uppercase();
+    let (rule, message, fix) = if literal_url(value) {
+        let local = value.contains("localhost") || value.contains("127.0.0.1");
+        let what = if local { "localhost URL" } else { "URL" };
+        let message = format!(
+            "{}: {} = `{value}` is a hard-coded {what}",
+            service.name, var.key
+        );
+        ("BA-C002", message, None)
+    } else if SECRET_WORDS.iter().any(|w| key.contains(w)) && !key.ends_with("_FILE") {
+        let length = value.chars().count();
+        let message = format!(
+            "{}: {} is set to a literal secret ({length} characters)",
+            service.name, var.key
+        );
+        let fix = format!(
+            "`{0}: ${{{0}:?set {0}}}`, the value in the .env files",
+            var.key
+        );
+        ("BA-C004", message, Some(fix))
+    } else if (key == "PORT" || key.ends_with("_PORT")) && value.parse::<u16>().is_ok() {
+        let message = format!(
+            "{}: {} = {value} is a hard-coded port",
+            service.name, var.key
+        );
+        let fix = format!("`{0}: ${{{0}}}`, the value in the .env files", var.key);
+        ("BA-C003", message, Some(fix))
+    } else {
+        return;
+    };
+    sink.push(rule, file, doc.dev, var.line, message, fix);
 }
 
 /// A URL whose host is written out (`http://localhost:8000`, `postgres://u:p@db/x`), not
