@@ -705,4 +705,56 @@ mod tests {
         let df = parse("FROM x\nRUN echo ok\n\u{0}\u{1}garbage ((\n");
         assert!(!df.errors.is_empty());
     }
+
+    #[test]
+    fn buildkit_syntax_parses() {
+        let df = parse(
+            "# syntax=docker/dockerfile:1\n\
+ARG BASE=python:3.11-slim\n\
+FROM --platform=$BUILDPLATFORM ${BASE} AS builder\n\
+ONBUILD RUN echo hi\n\
+RUN --network=none --security=sandbox echo ok\n\
+RUN --mount=type=secret,id=tok,env=TOK \\\n\
+    --mount=type=ssh \\\n\
+    cat /run/secrets/tok\n\
+COPY --chmod=0755 --link --parents a/b ./\n\
+ADD --checksum=sha256:abc https://example.com/x.tar.gz /x\n\
+ADD --keep-git-dir=true https://github.com/a/b.git /src\n\
+SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\n\
+RUN <<EOT bash\n\
+  set -e\n\
+  echo \"a\" | grep a\n\
+EOT\n\
+RUN <<-EOF cat > /etc/x.conf\n\
+\tline\n\
+\tEOF\n\
+COPY <<EOF /app/config.json\n\
+{\"a\": 1}\n\
+EOF\n\
+ENV A=\"x y\" \\\n\
+    B='z'\n\
+LABEL org.opencontainers.image.title=\"x\" maintainer=me\n\
+VOLUME [\"/data\"]\n\
+STOPSIGNAL SIGTERM\n\
+EXPOSE 8000/tcp 9000/udp\n\
+WORKDIR /app\n\
+USER 10001:10001\n\
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --start-interval=5s --retries=3 CMD [\"true\"]\n\
+ENTRYPOINT [\"python3\"]\n\
+CMD [\"-m\", \"http.server\"]\n\
+",
+        );
+        assert!(df.errors.is_empty(), "{:?}", df.errors);
+        assert_eq!(df.stages.len(), 1);
+        // Heredoc bodies are not instructions: every line below starts one.
+        let lines: Vec<u32> = df.stages[0].instructions.iter().map(|i| i.line).collect();
+        let expected = [
+            4, 5, 6, 9, 10, 11, 12, 13, 17, 20, 23, 25, 26, 27, 28, 29, 30, 31, 32, 33,
+        ];
+        assert_eq!(lines, expected);
+        let Kind::Run(heredoc) = &df.stages[0].instructions[5].kind else {
+            panic!("RUN <<EOT bash")
+        };
+        assert_eq!(heredoc.heredocs.len(), 1);
+    }
 }
