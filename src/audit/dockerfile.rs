@@ -752,7 +752,7 @@ CMD [\"-m\", \"http.server\"]\n\
             4, 5, 6, 9, 10, 11, 12, 13, 17, 20, 23, 25, 26, 27, 28, 29, 30, 31, 32, 33,
         ];
         assert_eq!(lines, expected);
-        let Kind::Run(heredoc) = &df.stages[0].instructions[5].kind else {
+        let Kind::Run(heredoc) = &df.stages[0].instructions[7].kind else {
             panic!("RUN <<EOT bash")
         };
         assert_eq!(heredoc.heredocs.len(), 1);
