@@ -101,7 +101,8 @@ pub fn run(options: &Options, standard: &Standard) -> Result<Report> {
     let mut findings = Vec::new();
     let mut suppressed = 0;
     for root in &options.paths {
-        let found = discover::discover(root, project::load)?;
+        let required = &standard.dockerignore.required;
+        let found = discover::discover(root, |file| project::load(file, required))?;
         let settings = settings::Settings::load(&found.root, &found.display, &options.ignore)?;
         let project = project::Project::new(&found.root, &found.display, found.files, settings);
         let raw = rules::check(&project, standard);

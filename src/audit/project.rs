@@ -80,6 +80,9 @@ pub struct IgnoreDoc {
     pub source: Source,
     pub relative: String,
     pub parsed: IgnoreFile,
+    /// The standard's required exclusions this file does not exclude (worked out while
+    /// loading, on the walker's threads: matching is most of an ignore file's cost).
+    pub missing: Vec<String>,
 }
 
 pub struct Project {
@@ -244,7 +247,7 @@ pub enum Loaded {
 
 /// Reads and parses one found file (on the walker's threads). `None` when it cannot be read:
 /// it was listed a moment ago, and a race with another process is not the audit's concern.
-pub fn load(file: &Found) -> Option<Loaded> {
+pub fn load(file: &Found, required: &[String]) -> Option<Loaded> {
     let source = Source::read(&file.path, file.display.clone()).ok()?;
     let relative = file.relative.clone();
     Some(match file.kind {
@@ -269,11 +272,20 @@ pub fn load(file: &Found) -> Option<Loaded> {
                 relative,
             })
         }
-        FileKind::Dockerignore => Loaded::Ignore(IgnoreDoc {
-            parsed: IgnoreFile::parse(&source),
-            source,
-            relative,
-        }),
+        FileKind::Dockerignore => {
+            let parsed = IgnoreFile::parse(&source);
+            let missing = required
+                .iter()
+                .filter(|p| !parsed.covers(p))
+                .cloned()
+                .collect();
+            Loaded::Ignore(IgnoreDoc {
+                parsed,
+                missing,
+                source,
+                relative,
+            })
+        }
         FileKind::Script => Loaded::Script(source),
     })
 }

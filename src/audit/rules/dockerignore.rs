@@ -44,14 +44,8 @@ pub fn check_context(sink: &mut Sink, doc: &DockerfileDoc) {
 }
 
 pub fn check_files(sink: &mut Sink) {
-    let project = sink.project;
-    let required = sink.standard.dockerignore.required.clone();
-    for doc in &project.ignores {
-        let missing: Vec<&str> = required
-            .iter()
-            .filter(|p| !doc.parsed.covers(p))
-            .map(String::as_str)
-            .collect();
+    for doc in &sink.project.ignores {
+        let missing = &doc.missing;
         if missing.is_empty() {
             continue;
         }
