@@ -10,6 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::answers::Preset;
 use crate::apply::ConflictMode;
+use crate::audit::Severity;
+use crate::audit::report::Format as AuditFormat;
 use crate::standard::Kind;
 
 pub(crate) const VERSION: &str = concat!(
@@ -54,6 +56,7 @@ pub(crate) enum Command {
     New(NewArgs),
     Generate(GenerateArgs),
     Check(CheckArgs),
+    Audit(AuditArgs),
     Completions(CompletionsArgs),
 }
 
@@ -260,6 +263,53 @@ pub(crate) enum Format {
     Json,
 }
 
+/// Audit container files against the container standard (any repository, berth-made or not).
+///
+/// Finds Dockerfiles (Dockerfile, Dockerfile.*, *.Dockerfile), Compose files
+/// (docker-compose*.yml|yaml, compose*.yml|yaml) and Docker ignore files (.dockerignore,
+/// <Dockerfile>.dockerignore) under each PATH, skipping what .gitignore ignores, and reports
+/// where they break the standard's rules. Writes nothing. Exit code: 0 no finding at or above
+/// --fail-on, 1 findings, 2 bad input. Suppress one finding with a comment on or above its line:
+/// `# berth-audit: ignore RULE-ID reason`; a whole rule with `[audit.ignore] RULE-ID = "reason"`
+/// in berth.toml or --ignore RULE-ID=REASON.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  berth audit                                  the current folder, as text
+  berth audit services/api docker-compose.yml  some folders and files
+  berth audit --format sarif > audit.sarif     for GitHub code scanning
+  berth audit --format github                  annotations in a GitHub Actions job
+  berth audit --fail-on error                  exit 1 only for errors
+  berth audit --ignore 'BA-C005=one environment only: a demo'
+  berth audit --explain BA-H004                the rule, the standard's sentence, an example
+  berth audit --list-rules                     every rule with its id and severity")]
+pub(crate) struct AuditArgs {
+    /// Folders or files to audit [default: -C DIR or the current folder]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AuditFormatArg::Text)]
+    pub format: AuditFormatArg,
+
+    /// Exit 1 when a finding has this severity or a higher one
+    #[arg(long, value_enum, default_value_t = SeverityArg::Warning, value_name = "SEVERITY")]
+    pub fail_on: SeverityArg,
+
+    /// Switch a whole rule off, with the reason (repeatable)
+    #[arg(long, value_name = "RULE-ID=REASON")]
+    pub ignore: Vec<String>,
+
+    /// Print a rule: the standard's sentence, the fix and a compliant example
+    #[arg(long, value_name = "RULE-ID", conflicts_with_all = ["paths", "list_rules"])]
+    pub explain: Option<String>,
+
+    /// List every rule (a Markdown table): id, severity, the standard's sentence, equivalent
+    /// checks of hadolint, checkov and trivy
+    #[arg(long, conflicts_with = "paths")]
+    pub list_rules: bool,
+}
+
 /// Print shell completions.
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -268,6 +318,51 @@ Examples:
   berth completions zsh > \"${fpath[1]}/_berth\"")]
 pub(crate) struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+/// `berth audit --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AuditFormatArg {
+    /// Grouped by file: line, rule id, message and the fix
+    Text,
+    /// One JSON document (schema: docs/audit-report.schema.json)
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning)
+    Sarif,
+    /// GitHub workflow annotations (`::error file=...,line=...::`)
+    Github,
+}
+
+impl From<AuditFormatArg> for AuditFormat {
+    fn from(arg: AuditFormatArg) -> Self {
+        match arg {
+            AuditFormatArg::Text => AuditFormat::Text,
+            AuditFormatArg::Json => AuditFormat::Json,
+            AuditFormatArg::Sarif => AuditFormat::Sarif,
+            AuditFormatArg::Github => AuditFormat::Github,
+        }
+    }
+}
+
+/// `berth audit --fail-on`: the least severity that fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SeverityArg {
+    /// advice: a recommendation of the standard
+    Info,
+    /// a rule of the standard is not followed
+    Warning,
+    /// a security or correctness problem
+    Error,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(arg: SeverityArg) -> Self {
+        match arg {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Error => Severity::Error,
+        }
+    }
 }
 
 #[cfg(test)]

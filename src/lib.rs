@@ -9,6 +9,7 @@
 
 pub mod answers;
 pub mod apply;
+mod audit;
 mod cli;
 mod commands;
 pub mod error;
@@ -45,6 +46,7 @@ pub fn run() -> i32 {
         Command::Generate(args) => commands::generate::run(&globals, args),
         Command::Check(args) => commands::check::run(&globals, args),
         Command::Completions(args) => commands::completions::run(args),
+        Command::Audit(args) => commands::audit::run(&globals, args),
     };
     match result {
         Ok(code) => code,

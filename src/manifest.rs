@@ -31,6 +31,18 @@ pub struct Manifest {
     /// Extra variables per environment: `[env.dev] FEATURE_FLAG = "on"`.
     #[serde(default)]
     pub env: BTreeMap<String, BTreeMap<String, String>>,
+    /// `berth audit` settings (read by the auditor only).
+    #[serde(default)]
+    pub audit: AuditSection,
+}
+
+/// `[audit.ignore]`: whole audit rules switched off for this repository, each with its reason:
+/// `BA-C005 = "one environment only: this is a demo"`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSection {
+    #[serde(default)]
+    pub ignore: BTreeMap<String, toml::Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin `run` that gathers its inputs and hands them to the
 //! pipeline. No command writes a file itself.
 
+pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod completions;
 pub(crate) mod generate;

@@ -48,6 +48,15 @@ pub struct Template<'a> {
     pub rendered: bool,
 }
 
+/// The embedded `standard.toml`, without building the template set (`berth audit` needs the
+/// standard's data, not Tera).
+pub fn embedded_standard_text() -> &'static str {
+    EMBEDDED
+        .get_file(STANDARD_FILE)
+        .and_then(|f| f.contents_utf8())
+        .expect("templates/standard.toml is embedded")
+}
+
 /// All template files (relative path -> text), embedded ones overlaid by an override folder.
 pub struct TemplateSet {
     files: BTreeMap<String, Cow<'static, str>>,

@@ -5,6 +5,7 @@
 // Test helpers take owned values that they move into threads or keep for the test's length.
 #![allow(clippy::needless_pass_by_value)]
 
+mod audit;
 mod cli_errors;
 mod common;
 mod env_merge;

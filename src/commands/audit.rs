@@ -1,0 +1,111 @@
+//! `berth audit`: hold container files against the standard (see `src/audit/`).
+//!
+//! This layer only turns the command line into `audit::Options`, loads the standard's data
+//! (the embedded `standard.toml`, or the one in `--templates DIR`) and prints the report in the
+//! asked format; the exit code is 1 when a finding reaches `--fail-on`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::audit::{self, explain, report, rules};
+use crate::cli::AuditArgs;
+use crate::error::{Error, Origin, Problem, Refusal, Result};
+use crate::standard::Standard;
+use crate::templates::{STANDARD_FILE, embedded_standard_text};
+
+use super::Globals;
+
+pub(crate) fn run(globals: &Globals, args: &AuditArgs) -> Result<i32> {
+    let (dir, templates) = (globals.dir.as_deref(), globals.templates());
+    if args.list_rules {
+        return print(&explain::list());
+    }
+    let standard = load_standard(templates)?;
+    if let Some(id) = &args.explain {
+        let rule = rules::find(id).ok_or_else(|| Error::Usage {
+            message: format!("--explain {id}: no audit rule has this id"),
+            fix: "use an id from `berth audit --list-rules`, e.g. BA-H004".into(),
+        })?;
+        return print(&explain::explain(rule, &standard));
+    }
+    let paths = if args.paths.is_empty() {
+        vec![dir.map_or_else(|| PathBuf::from("."), Path::to_path_buf)]
+    } else {
+        args.paths.clone()
+    };
+    let options = audit::Options {
+        paths,
+        ignore: ignore_flags(&args.ignore)?,
+    };
+    let report = audit::run(&options, &standard)?;
+    print(&report::render(&report, args.format.into()))?;
+    let fail_on: audit::Severity = args.fail_on.into();
+    let failed = report.findings.iter().any(|f| f.severity >= fail_on);
+    Ok(i32::from(failed))
+}
+
+/// The standard's data: `--templates DIR/standard.toml` when there is one, else the embedded.
+fn load_standard(templates: Option<&Path>) -> Result<Standard> {
+    let overlay = templates
+        .map(|d| d.join(STANDARD_FILE))
+        .filter(|p| p.is_file());
+    let (text, origin) = match overlay {
+        Some(path) => (
+            std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?,
+            path.display().to_string(),
+        ),
+        None => (
+            embedded_standard_text().to_string(),
+            STANDARD_FILE.to_string(),
+        ),
+    };
+    let standard = Standard::parse(&text, &origin)?;
+    standard.validate_self(&origin)?;
+    Ok(standard)
+}
+
+/// `--ignore RULE-ID=REASON`, each checked: a known rule and a reason.
+fn ignore_flags(values: &[String]) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for value in values {
+        let (id, reason) = value.split_once('=').unwrap_or((value, ""));
+        let (id, reason) = (id.trim(), reason.trim());
+        if rules::find(id).is_none() {
+            problems.push(Problem::new(
+                "--ignore",
+                value,
+                Refusal::new(
+                    "no audit rule has this id",
+                    "use an id from `berth audit --list-rules`",
+                ),
+            ));
+        } else if reason.is_empty() {
+            problems.push(Problem::new(
+                "--ignore",
+                value,
+                Refusal::new(
+                    "a switched-off rule needs a reason",
+                    format!("--ignore '{id}=why it does not apply'"),
+                ),
+            ));
+        } else {
+            out.push((id.to_ascii_uppercase(), reason.to_string()));
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::invalid(Origin::CommandLine, problems))
+    }
+}
+
+/// Writes to stdout; a closed pipe (`berth audit | head`) is not an error.
+fn print(text: &str) -> Result<i32> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(Error::io("<stdout>", e)),
+    }
+}
