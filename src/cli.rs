@@ -208,6 +208,10 @@ pub struct WriteArgs {
     /// Overwrite files that exist but were not written by berth
     #[arg(long)]
     pub force: bool,
+
+    /// How to write a conflict between local edits and the new render
+    #[arg(long, value_enum, default_value_t = ConflictArg::Markers)]
+    pub conflict: ConflictArg,
 }
 
 /// Re-render every file from berth.toml, keeping local edits.

@@ -106,8 +106,8 @@ impl Manifest {
     /// Reads and parses `DIR/berth.toml`.
     pub fn load(dir: &Path) -> Result<(Self, String)> {
         let path = dir.join(FILE_NAME);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::NotInitialised {
                     dir: dir.to_path_buf(),
@@ -115,6 +115,16 @@ impl Manifest {
             }
             Err(e) => return Err(Error::io(path, e)),
         };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let bytes = e.as_bytes();
+            let valid = e.utf8_error().valid_up_to();
+            let line = bytes[..valid].split(|&b| b == b'\n').count();
+            Error::ManifestSyntax {
+                path: path.clone(),
+                message: format!("line {line} is not UTF-8"),
+                fix: "save berth.toml as UTF-8 (TOML files are UTF-8)".to_string(),
+            }
+        })?;
         Ok((Self::parse(&text, &path)?, text))
     }
 }

@@ -387,12 +387,10 @@ fn decide_env(
     } else if locked.is_none() {
         change.status = Status::Adopted;
     } else if m.text != disk {
-        let only_added = m
-            .changes
-            .iter()
-            .filter(|k| k.is_reported())
-            .all(|k| matches!(k.event, KeyEvent::Added { .. }));
-        change.status = if only_added {
+        let event = |pick: fn(&KeyEvent) -> bool| m.changes.iter().any(|k| pick(&k.event));
+        let added = event(|e| matches!(e, KeyEvent::Added { .. }));
+        let values = event(|e| matches!(e, KeyEvent::Updated { .. } | KeyEvent::Removed));
+        change.status = if added && !values {
             Status::KeysAdded
         } else {
             Status::Updated

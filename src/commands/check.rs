@@ -187,8 +187,9 @@ fn file_finding(
                     REGENERATE,
                 );
             }
+            // Line endings alone are not an edit (a CRLF checkout of an unedited file).
             let edited = matches!((change.old.as_deref(), locked),
-                (Some(d), Some(l)) if !l.matches(d));
+                (Some(d), Some(l)) if !l.matches(d) && !l.matches(&crlf_to_lf(d)));
             (edited && ownership == Some(Ownership::Managed)).then(|| Finding {
                 fails: strict,
                 ..Finding::file(
@@ -233,7 +234,8 @@ fn key_finding(change: &FileChange, key: &KeyChange, strict: bool) -> Option<Fin
         KeyEvent::Edited { yours, berths } | KeyEvent::Yours { yours, berths } => (
             "edited",
             "set by hand (kept on regenerate)",
-            "fine if intended; put the value in berth.toml to make it last".to_string(),
+            "fine if intended: berth keeps it; delete the line to take berth's value again"
+                .to_string(),
             shown(yours),
             shown(berths),
             strict,
@@ -311,4 +313,11 @@ fn render_text(findings: &[Finding], plan: &Plan, failed: bool) -> String {
         ));
     }
     out
+}
+
+/// `bytes` with CRLF line endings turned into LF.
+fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(bytes)
+        .replace("\r\n", "\n")
+        .into_bytes()
 }

@@ -70,6 +70,7 @@ pub(crate) fn write_manifest_change(
         plan,
         Options {
             force: write.force,
+            conflict: write.conflict.into(),
             ..Options::default()
         },
     )?;

@@ -8,9 +8,11 @@
 mod audit;
 mod cli_errors;
 mod common;
+mod edges;
 mod env_merge;
 mod env_roundtrip;
 mod merge_props;
+mod readme;
 mod regenerate;
 mod safety;
 mod scripts;

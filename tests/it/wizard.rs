@@ -21,15 +21,15 @@ use crate::common::{init_mvp, read_tree, run_ok, tempdir};
 const TIMEOUT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(10);
 
-const ENTER: &str = "\r";
-const DOWN: &str = "\x1b[B";
+pub(crate) const ENTER: &str = "\r";
+pub(crate) const DOWN: &str = "\x1b[B";
 const ESC: &str = "\x1b";
 const CTRL_C: &str = "\x03";
 const SHOW_CURSOR: &str = "\x1b[?25h";
 const HIDE_CURSOR: &str = "\x1b[?25l";
 
 /// berth running in a pseudo-terminal, with everything it printed so far.
-struct Wizard {
+pub(crate) struct Wizard {
     session: expectrl::session::OsSession,
     out: Vec<u8>,
     /// How much of `out` the previous `expect` consumed.
@@ -38,7 +38,7 @@ struct Wizard {
 }
 
 impl Wizard {
-    fn spawn(dir: &Path, args: &[&str]) -> Self {
+    pub(crate) fn spawn(dir: &Path, args: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
         cmd.current_dir(dir)
             .args(args)
@@ -53,8 +53,35 @@ impl Wizard {
         }
     }
 
+    /// berth in a pseudo-terminal of `cols` x `rows` with the colourful theme, as a user's
+    /// terminal shows it.
+    pub(crate) fn spawn_colourful(dir: &Path, args: &[&str], cols: u16, rows: u16) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
+        cmd.current_dir(dir)
+            .args(args)
+            .env("TERM", "xterm-256color")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        let mut session = expectrl::Session::spawn(cmd).expect("spawn berth in a pty");
+        session
+            .get_process_mut()
+            .set_window_size(cols, rows)
+            .expect("set the pty's size");
+        Self {
+            session,
+            out: Vec::new(),
+            seen: 0,
+            eof: false,
+        }
+    }
+
+    /// Everything printed so far, escape codes and all.
+    pub(crate) fn output(&self) -> &[u8] {
+        &self.out
+    }
+
     /// Everything printed so far, without colour and cursor codes.
-    fn transcript(&self) -> String {
+    pub(crate) fn transcript(&self) -> String {
         strip_ansi_codes(&String::from_utf8_lossy(&self.out)).into_owned()
     }
 
@@ -73,7 +100,7 @@ impl Wizard {
     }
 
     /// Waits for `needle` in what was printed after the previous match.
-    fn expect(&mut self, needle: &str) {
+    pub(crate) fn expect(&mut self, needle: &str) {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             self.drain();
@@ -113,7 +140,7 @@ impl Wizard {
     }
 
     /// Waits for the prompt `needle`, then types `keys`.
-    fn answer(&mut self, needle: &str, keys: &str) {
+    pub(crate) fn answer(&mut self, needle: &str, keys: &str) {
         self.expect(needle);
         self.wait_for_raw_mode();
         use std::io::Write;
@@ -122,7 +149,7 @@ impl Wizard {
     }
 
     /// Waits for the exit; returns the exit code.
-    fn exit_code(&mut self) -> i32 {
+    pub(crate) fn exit_code(&mut self) -> i32 {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             self.drain();

@@ -89,9 +89,11 @@ impl KeyChange {
         matches!(self.event, KeyEvent::Conflict { .. })
     }
 
-    /// Whether `berth generate` reports it: everything but a hand edit berth leaves alone.
+    /// Whether a run reports it on a line of its own: a value that changed or needs the user's
+    /// attention. A hand edit berth leaves alone is `check`'s note; added keys are the file's
+    /// "keys added" line (a new service adds five per environment).
     pub fn is_reported(&self) -> bool {
-        !matches!(self.event, KeyEvent::Edited { .. })
+        !matches!(self.event, KeyEvent::Edited { .. } | KeyEvent::Added { .. })
     }
 }
 

@@ -1,0 +1,115 @@
+//! The README's transcripts are run, not trusted: each `console` code block after a
+//! `<!-- transcript: NAME -->` line is replayed here and compared with what berth prints, so the
+//! README cannot drift from berth. A line `  ...` in a transcript stands for any number of lines
+//! (the README elides long lists).
+//!
+//! The wizard session is replayed in a pseudo-terminal of 100 columns with the colourful theme,
+//! and the screen is read back through a terminal emulator (vt100): what the README shows is
+//! what a user's terminal shows at the end of the session.
+
+use std::path::Path;
+
+use crate::common::{berth_in, edit, init_mvp, stderr, stdout, tempdir};
+use crate::wizard::{DOWN, ENTER, Wizard};
+
+/// The command and the expected output lines of the transcript `name`.
+fn transcript(name: &str) -> (String, Vec<String>) {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let marker = format!("<!-- transcript: {name} -->\n```console\n");
+    let start = readme
+        .find(&marker)
+        .unwrap_or_else(|| panic!("README has no transcript {name}"))
+        + marker.len();
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let mut lines = block.lines();
+    let command = lines
+        .next()
+        .unwrap()
+        .strip_prefix("$ ")
+        .unwrap()
+        .to_string();
+    (command, lines.map(str::to_string).collect())
+}
+
+/// `actual` line for line against `expected`, where an expected `  ...` matches any lines.
+fn assert_matches(name: &str, expected: &[String], actual: &str) {
+    let actual: Vec<&str> = actual.lines().map(str::trim_end).collect();
+    fn fits(expected: &[String], actual: &[&str]) -> bool {
+        match expected.split_first() {
+            None => actual.is_empty(),
+            Some((e, rest)) if e.trim() == "..." => {
+                (0..=actual.len()).any(|skip| fits(rest, &actual[skip..]))
+            }
+            Some((e, rest)) => actual
+                .split_first()
+                .is_some_and(|(a, more)| a == e && fits(rest, more)),
+        }
+    }
+    assert!(
+        fits(expected, &actual),
+        "README transcript {name} differs from berth's output:\n--- README\n{}\n--- berth\n{}",
+        expected.join("\n"),
+        actual.join("\n")
+    );
+}
+
+/// Runs the transcript's `berth ...` command in `dir`.
+fn run(dir: &Path, command: &str) -> std::process::Output {
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    assert_eq!(
+        command.split_whitespace().next(),
+        Some("berth"),
+        "{command}"
+    );
+    berth_in(dir, &args)
+}
+
+#[test]
+fn the_bad_input_transcript_is_what_berth_prints() {
+    let (command, expected) = transcript("bad-input");
+    let dir = tempdir();
+    init_mvp(dir.path());
+    let out = run(dir.path(), &command);
+    assert_eq!(out.status.code(), Some(2));
+    assert_matches("bad-input", &expected, &stderr(&out));
+}
+
+#[test]
+fn the_check_json_transcript_is_what_berth_prints() {
+    let (command, expected) = transcript("check-json");
+    let dir = tempdir();
+    init_mvp(dir.path());
+    edit(
+        dir.path(),
+        ".env.prod",
+        "\nLOG_LEVEL=warning\n",
+        "\nLOG_LEVEL=error\n",
+    );
+    let out = run(dir.path(), &command);
+    assert_eq!(out.status.code(), Some(0));
+    assert_matches("check-json", &expected, &stdout(&out));
+}
+
+#[test]
+fn the_wizard_session_transcript_is_what_the_terminal_shows() {
+    let (command, expected) = transcript("wizard-session");
+    assert_eq!(command, "berth new");
+    let dir = tempdir();
+    init_mvp(dir.path());
+    let (cols, rows) = (100, 200);
+    let mut w = Wizard::spawn_colourful(dir.path(), &["new"], cols, rows);
+    w.answer("Service name", "live-feed\r");
+    w.answer("Background / AI worker", &format!("{DOWN}{ENTER}"));
+    w.answer("Port (the next free one)", "8010\r");
+    w.answer("Uvicorn workers", ENTER);
+    w.answer("creator-hub", &format!("{DOWN} {ENTER}"));
+    w.answer("Seconds to wait for auth-service at start", "90\r");
+    w.answer("Gateway route prefix", ENTER);
+    w.answer("Show the diff?", "n");
+    w.answer("Write these files?", "y");
+    assert_eq!(w.exit_code(), 0, "{}", w.transcript());
+    let mut screen = vt100::Parser::new(rows, cols, 0);
+    screen.process(w.output());
+    assert_matches("wizard-session", &expected, &screen.screen().contents());
+}
