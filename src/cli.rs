@@ -212,6 +212,10 @@ pub struct WriteArgs {
     /// How to write a conflict between local edits and the new render
     #[arg(long, value_enum, default_value_t = ConflictArg::Markers)]
     pub conflict: ConflictArg,
+
+    /// List every file, unchanged ones too
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Re-render every file from berth.toml, keeping local edits.

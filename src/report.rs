@@ -37,6 +37,17 @@ pub(crate) fn key_lines(change: &FileChange) -> impl Iterator<Item = String> + '
         .map(|k| format!("    {} ({})", k.describe(), change.path))
 }
 
+/// How much of a run's report to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listing {
+    /// Every file that changed, and a count of the rest.
+    Changed,
+    /// Every file, unchanged ones too (`--verbose`).
+    All,
+    /// One line with the count of files written (a new project: `init` without `--verbose`).
+    Summary,
+}
+
 /// Writes `text` to stdout; a closed pipe ends the output quietly.
 pub(crate) fn print(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -53,7 +64,7 @@ pub(crate) fn finish(
     prepared: &Prepared,
     manifest: Option<ManifestChange<'_>>,
     dry_run: bool,
-    verbose: bool,
+    listing: Listing,
 ) -> Result<i32> {
     let manifest = manifest.and_then(|m| m.write());
     if dry_run {
@@ -72,7 +83,7 @@ pub(crate) fn finish(
             };
             label_line(label, m.path)
         });
-        print(&report(prepared, manifest_line, verbose))?;
+        print(&report(prepared, manifest_line, listing))?;
     }
     let conflicts: Vec<&str> = prepared.conflicts().map(|c| c.path.as_str()).collect();
     if conflicts.is_empty() {
@@ -96,8 +107,28 @@ pub(crate) fn finish(
 }
 
 /// The lines of a run's report: the standard's version change, the manifest, then every file
-/// that changed (every file, `verbose`), with its keys.
-fn report(prepared: &Prepared, manifest_line: Option<String>, verbose: bool) -> String {
+/// that changed (every file, `Listing::All`), with its keys; or one summary line.
+fn report(prepared: &Prepared, manifest_line: Option<String>, listing: Listing) -> String {
+    if listing == Listing::Summary {
+        let written = prepared
+            .changes
+            .iter()
+            .filter(|c| c.new_content.is_some())
+            .count()
+            + usize::from(manifest_line.is_some());
+        let mut out = format!("berth: wrote {written} files (--verbose lists them)\n");
+        // Files that need the user's eye are listed even so.
+        for c in prepared
+            .changes
+            .iter()
+            .filter(|c| !matches!(c.status, Status::Created | Status::Unchanged))
+        {
+            out.push_str(&file_line(c));
+            out.push('\n');
+        }
+        return out;
+    }
+    let verbose = listing == Listing::All;
     let mut out = String::new();
     let old = &prepared.old_lock.standard_version;
     let new = &prepared.new_lock.standard_version;

@@ -5,7 +5,7 @@ use crate::cli::GenerateArgs;
 use crate::error::Result;
 use crate::manifest::Manifest;
 use crate::project_lock::Access;
-use crate::report;
+use crate::report::{self, Listing};
 use crate::session::Session;
 
 use super::Globals;
@@ -28,5 +28,10 @@ pub(crate) fn run(globals: &Globals, args: &GenerateArgs) -> Result<i32> {
             conflict: args.conflict.into(),
         },
     )?;
-    report::finish(&session, &prepared, None, args.dry_run, args.verbose)
+    let listing = if args.verbose {
+        Listing::All
+    } else {
+        Listing::Changed
+    };
+    report::finish(&session, &prepared, None, args.dry_run, listing)
 }

@@ -9,7 +9,9 @@ use crate::answers::{ProjectFlags, default_project_name};
 use crate::cli::InitArgs;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Manifest};
+use crate::model::Project;
 use crate::project_lock::Access;
+use crate::report::{self, Listing};
 use crate::session::{ManifestChange, Session};
 use crate::wizard::{self, Terminal};
 
@@ -82,5 +84,49 @@ pub(crate) fn run(globals: &Globals, args: &InitArgs) -> Result<i32> {
         old: None,
         new: &text,
     };
-    super::write_manifest_change(&session, &plan, change, &args.write, terminal.as_mut())
+    let code = super::write_manifest_change(
+        &session,
+        &plan,
+        change,
+        &args.write,
+        terminal.as_mut(),
+        Listing::Summary,
+    )?;
+    if code == 0 && !args.write.dry_run {
+        report::print(&next_steps(args.path.as_deref(), &project))?;
+    }
+    Ok(code)
+}
+
+/// What to run next, as `docker init` ends: build, start, check and stop the stack of the
+/// project's first environment. The README's quickstart block is these lines (a test compares
+/// them), so the README says what berth says.
+pub(crate) fn next_steps(folder: Option<&std::path::Path>, project: &Project) -> String {
+    let Some(env) = project.environments.first() else {
+        return String::new();
+    };
+    let compose = format!(
+        "docker compose --env-file .env.{env} -f docker-compose.yml -f docker-compose.{env}.yml"
+    );
+    let verify = "python3 scripts/verify-stack.py";
+    let env_flag = match env.as_str() {
+        "dev" => String::new(),
+        other => format!(" --env {other}"),
+    };
+    let mut lines = Vec::new();
+    if let Some(dir) = folder.filter(|d| *d != std::path::Path::new(".")) {
+        lines.push(format!("cd {}", dir.display()));
+    }
+    lines.push(format!("{compose} build"));
+    lines.push(format!("{compose} up -d"));
+    lines.push(format!("{verify} health{env_flag} --wait 300"));
+    if project.gateway.is_some() {
+        lines.push(format!("{verify} gateway{env_flag}"));
+    }
+    lines.push(format!("{compose} down"));
+    let mut out = format!("Next: build the {env} stack, start it, check it, stop it:\n");
+    for line in lines {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
 }

@@ -16,7 +16,7 @@ use crate::cli::WriteArgs;
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::project_lock::{Access, ProjectLock};
-use crate::report;
+use crate::report::{self, Listing};
 use crate::session::{ManifestChange, Session};
 use crate::wizard::{self, Terminal};
 
@@ -65,6 +65,7 @@ pub(crate) fn write_manifest_change(
     change: ManifestChange<'_>,
     write: &WriteArgs,
     terminal: Option<&mut Terminal>,
+    listing: Listing,
 ) -> Result<i32> {
     let prepared = session.prepare(
         plan,
@@ -79,5 +80,6 @@ pub(crate) fn write_manifest_change(
     {
         wizard::review(prompter, &prepared, &change)?;
     }
-    report::finish(session, &prepared, Some(change), write.dry_run, false)
+    let listing = if write.verbose { Listing::All } else { listing };
+    report::finish(session, &prepared, Some(change), write.dry_run, listing)
 }

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::manifest::{self, Manifest};
 use crate::manifest_edit;
 use crate::project_lock::Access;
+use crate::report::Listing;
 use crate::session::{ManifestChange, Session};
 use crate::wizard::{self, Terminal};
 
@@ -79,5 +80,12 @@ pub(crate) fn run(globals: &Globals, args: &NewArgs) -> Result<i32> {
         old: Some(&text),
         new: &new_text,
     };
-    super::write_manifest_change(&session, &plan, change, &args.write, terminal.as_mut())
+    super::write_manifest_change(
+        &session,
+        &plan,
+        change,
+        &args.write,
+        terminal.as_mut(),
+        Listing::Changed,
+    )
 }

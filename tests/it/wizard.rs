@@ -255,7 +255,8 @@ fn init_wizard_writes_what_the_flags_write() {
     w.expect("created      berth.toml");
     w.answer("Show the diff? [y/N]", "n");
     w.answer("Write these files? [Y/n]", ENTER);
-    w.expect("created      docker-compose.prod.yml");
+    w.expect("berth: wrote");
+    w.expect("Next: build the dev stack");
     assert_eq!(w.exit_code(), 0, "{}", w.transcript());
     let transcript = w.transcript();
     assert!(!transcript.contains("Project name"), "{transcript}");

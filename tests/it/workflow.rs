@@ -320,3 +320,54 @@ fn declared_infrastructure_is_waited_for_but_not_run() {
         );
     }
 }
+
+#[test]
+fn init_summarises_what_it_wrote_and_says_what_to_run_next() {
+    let tmp = tempdir();
+    let out = run_ok(tmp.path(), &["init", "shop", "--preset", "mvp", "--yes"]);
+    let written = read_tree(&tmp.path().join("shop"))
+        .keys()
+        .filter(|p| !p.starts_with(".berth/"))
+        .count();
+    assert!(
+        out.starts_with(&format!(
+            "berth: wrote {written} files (--verbose lists them)\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        !out.contains("created      "),
+        "the list is behind --verbose:\n{out}"
+    );
+    let compose =
+        "docker compose --env-file .env.dev -f docker-compose.yml -f docker-compose.dev.yml";
+    for line in [
+        "  cd shop",
+        &format!("  {compose} up -d"),
+        "  python3 scripts/verify-stack.py gateway",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line}:\n{out}");
+    }
+    let out = run_ok(
+        tmp.path(),
+        &[
+            "init",
+            "api",
+            "--preset",
+            "minimal",
+            "--env",
+            "staging,prod",
+            "--yes",
+            "--verbose",
+        ],
+    );
+    assert!(out.contains("created      berth.toml"), "{out}");
+    assert!(
+        out.contains("python3 scripts/verify-stack.py health --env staging --wait 300"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("gateway\n"),
+        "no gateway, no gateway check:\n{out}"
+    );
+}
