@@ -67,7 +67,7 @@ Examples:
   berth init demo --preset mvp --yes       auth-service, creator-hub, ai-engine, channel-service + gateway
   berth init . --preset minimal --yes      no services yet; add them with `berth new`
   berth init shop --env dev,prod --yes     only the dev and prod environments")]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Folder to initialise (created if missing) [default: -C DIR or the current folder]
     pub path: Option<PathBuf>,
 
@@ -96,7 +96,7 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PresetArg {
+pub(crate) enum PresetArg {
     /// the standard's four services and the gateway
     Mvp,
     /// no services
@@ -114,7 +114,7 @@ impl From<PresetArg> for Preset {
 
 /// The kinds of service the standard knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KindArg {
+pub(crate) enum KindArg {
     /// HTTP API
     Http,
     /// WebSocket service
@@ -135,7 +135,7 @@ impl From<KindArg> for Kind {
 
 /// How conflicts are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum ConflictArg {
+pub(crate) enum ConflictArg {
     /// git-style conflict markers in the file itself
     #[default]
     Markers,
@@ -161,7 +161,7 @@ Examples:
   berth new live-feed --kind websocket --port 8010 --wait-timeout 90 --yes
   berth new search --depends-on auth-service,postgres --wait-timeout postgres=120 --yes
   berth new                                            interactive wizard (needs a terminal)")]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// Service name: lowercase kebab-case, 2-40 characters
     pub name: Option<String>,
 
@@ -196,11 +196,19 @@ pub struct NewArgs {
 
 /// Options shared by the commands that write.
 #[derive(Debug, Args)]
-pub struct WriteArgs {
+pub(crate) struct WriteArgs {
     /// Take the default for everything not given; never prompt
     #[arg(short, long)]
     pub yes: bool,
 
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How a writing command writes: for real or as a diff, over files berth does not own or not,
+/// with conflicts in the file or beside it, listing what.
+#[derive(Debug, Args)]
+pub(crate) struct OutputArgs {
     /// Print the unified diff of what would change and write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -227,25 +235,12 @@ Examples:
   berth generate --conflict sidecar  on a conflict keep the file and write FILE.berth-new
   berth generate --prune             remove unedited files of services no longer in berth.toml")]
 pub(crate) struct GenerateArgs {
-    /// Print the unified diff of what would change and write nothing
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Overwrite files that exist but were not written by berth
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Remove files berth wrote for services no longer in berth.toml (only if unedited)
     #[arg(long)]
     pub prune: bool,
-
-    /// How to write a conflict between local edits and the new render
-    #[arg(long, value_enum, default_value_t = ConflictArg::Markers)]
-    pub conflict: ConflictArg,
-
-    /// Also list unchanged files
-    #[arg(short, long)]
-    pub verbose: bool,
 }
 
 /// Fail (exit 1) when the files are missing, conflicted or behind berth.toml or the standard.

@@ -114,19 +114,10 @@ impl Rule {
     }
 }
 
-/// Docker's cleaning of a pattern: `filepath.Clean`, then the leading `/` dropped.
+/// Docker's cleaning of a pattern: `filepath.Clean`, then the leading `/` dropped (the same
+/// normalisation as a path joined to the root).
 fn clean(pattern: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in pattern.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
+    super::project::join("", pattern.trim_start_matches('/'))
 }
 
 /// Paths at the context root that a required pattern must exclude: each `*` taken as empty

@@ -12,7 +12,7 @@ use super::Globals;
 
 pub(crate) fn run(globals: &Globals, args: &GenerateArgs) -> Result<i32> {
     let root = globals.root();
-    let access = if args.dry_run {
+    let access = if args.output.dry_run {
         Access::Read
     } else {
         Access::Write
@@ -23,15 +23,15 @@ pub(crate) fn run(globals: &Globals, args: &GenerateArgs) -> Result<i32> {
     let (_, prepared) = session.prepare_manifest(
         &manifest,
         Options {
-            force: args.force,
+            force: args.output.force,
             prune: args.prune,
-            conflict: args.conflict.into(),
+            conflict: args.output.conflict.into(),
         },
     )?;
-    let listing = if args.verbose {
+    let listing = if args.output.verbose {
         Listing::All
     } else {
         Listing::Changed
     };
-    report::finish(&session, &prepared, None, args.dry_run, listing)
+    report::finish(&session, &prepared, None, args.output.dry_run, listing)
 }

@@ -65,7 +65,7 @@ pub(crate) fn run(globals: &Globals, args: &InitArgs) -> Result<i32> {
     let plan = session.plan(&project)?;
     // Everything so far was checked without touching the disk; from here the folder is locked
     // (created first, for a real run) and checked again, since another run may have got there.
-    let _lock = if args.write.dry_run {
+    let _lock = if args.write.output.dry_run {
         if root.is_dir() {
             Some(globals.lock(&root, Access::Read)?)
         } else {
@@ -92,7 +92,7 @@ pub(crate) fn run(globals: &Globals, args: &InitArgs) -> Result<i32> {
         terminal.as_mut(),
         Listing::Summary,
     )?;
-    if code == 0 && !args.write.dry_run {
+    if code == 0 && !args.write.output.dry_run {
         report::print(&next_steps(args.path.as_deref(), &project))?;
     }
     Ok(code)

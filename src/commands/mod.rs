@@ -70,16 +70,26 @@ pub(crate) fn write_manifest_change(
     let prepared = session.prepare(
         plan,
         Options {
-            force: write.force,
-            conflict: write.conflict.into(),
+            force: write.output.force,
+            conflict: write.output.conflict.into(),
             ..Options::default()
         },
     )?;
     if let Some(prompter) = terminal
-        && !write.dry_run
+        && !write.output.dry_run
     {
         wizard::review(prompter, &prepared, &change)?;
     }
-    let listing = if write.verbose { Listing::All } else { listing };
-    report::finish(session, &prepared, Some(change), write.dry_run, listing)
+    let listing = if write.output.verbose {
+        Listing::All
+    } else {
+        listing
+    };
+    report::finish(
+        session,
+        &prepared,
+        Some(change),
+        write.output.dry_run,
+        listing,
+    )
 }

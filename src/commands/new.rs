@@ -33,7 +33,7 @@ impl From<&NewArgs> for ServiceFlags {
 
 pub(crate) fn run(globals: &Globals, args: &NewArgs) -> Result<i32> {
     let root = globals.root();
-    let access = if args.write.dry_run {
+    let access = if args.write.output.dry_run {
         Access::Read
     } else {
         Access::Write
