@@ -62,6 +62,45 @@ pub fn env_value(s: &str) -> String {
     out
 }
 
+/// One `literals:` item of a Kustomize `configMapGenerator` that gives `key` exactly `value`.
+///
+/// Kustomize splits `KEY=VALUE` at the first `=` (so `=` in a value needs nothing), then removes
+/// one pair of quotes when the value starts and ends with the same quote character: such a value
+/// is wrapped in one more pair of double quotes, which is what gets removed. The item itself is a
+/// YAML double-quoted scalar that any YAML 1.1 or 1.2 reader reads back exactly.
+pub fn kustomize_literal(key: &str, value: &str) -> String {
+    let first = value.chars().next();
+    if matches!(first, Some('"' | '\'')) && value.chars().last() == first {
+        yaml_portable(&format!("{key}=\"{value}\""))
+    } else {
+        yaml_portable(&format!("{key}={value}"))
+    }
+}
+
+/// A YAML double-quoted scalar with every character a YAML 1.1 reader would not take literally
+/// (control and C1 characters, U+2028/U+2029, a BOM) written as an escape.
+fn yaml_portable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20
+                || (0x7f..=0x9f).contains(&(c as u32))
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') =>
+            {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// An nginx double-quoted string. `$` would be read as a variable and has no escape in
 /// nginx strings, so it is refused rather than silently changed.
 pub fn nginx(s: &str) -> Result<String, String> {
@@ -99,6 +138,20 @@ mod tests {
     fn yaml_and_compose() {
         assert_eq!(yaml("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(compose("$HOME"), "\"$$HOME\"");
+    }
+
+    #[test]
+    fn kustomize_literals() {
+        assert_eq!(kustomize_literal("A", "1"), "\"A=1\"");
+        assert_eq!(kustomize_literal("A", "x=y"), "\"A=x=y\"");
+        // Kustomize removes one pair of matching outer quotes: one more pair is added.
+        assert_eq!(kustomize_literal("A", "'q'"), "\"A=\\\"'q'\\\"\"");
+        assert_eq!(kustomize_literal("A", "\"q\""), "\"A=\\\"\\\"q\\\"\\\"\"");
+        assert_eq!(kustomize_literal("A", "'q\""), "\"A='q\\\"\"");
+        assert_eq!(
+            kustomize_literal("A", "a\\b\n\u{85}"),
+            "\"A=a\\\\b\\n\\u0085\""
+        );
     }
 
     #[test]

