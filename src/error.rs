@@ -135,6 +135,25 @@ pub enum Error {
     )]
     StandardInvalid { path: String, message: String },
 
+    /// Values of a `.env.<env>` file that a file derived from it (a Kubernetes overlay) cannot
+    /// carry as they are (all of them are listed).
+    #[error("{path}: {} the Kubernetes overlay cannot carry:\n{}", plural(.problems.len(), "value"), list(.problems))]
+    EnvValues {
+        path: String,
+        problems: Vec<Problem>,
+    },
+
+    /// A `.env.<env>` file that Docker Compose itself cannot read, needed for a derived file.
+    #[error(
+        "{path}: line {line}: {message}; Docker Compose cannot read this file either\n  fix: {fix}"
+    )]
+    EnvSyntax {
+        path: String,
+        line: usize,
+        message: String,
+        fix: String,
+    },
+
     /// A managed file berth must merge is not UTF-8 text.
     #[error(
         "{path}: line {line} is not UTF-8, and berth merges managed files as text\n  fix: save {path} as UTF-8 (or move it away and run `berth generate` to get a fresh copy)"

@@ -18,6 +18,7 @@ pub mod manifest_edit;
 pub mod model;
 pub mod plan;
 mod project_lock;
+pub mod quantity;
 mod report;
 pub mod resolve;
 pub mod rules;

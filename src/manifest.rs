@@ -34,6 +34,9 @@ pub struct Manifest {
     /// `berth audit` settings (read by the auditor only).
     #[serde(default)]
     pub audit: AuditSection,
+    /// `[kubernetes] enabled = true` renders deploy/kubernetes/ (a Kustomize base and overlays).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes: Option<KubernetesSection>,
 }
 
 /// `[audit.ignore]`: whole audit rules switched off for this repository, each with its reason:
@@ -43,6 +46,55 @@ pub struct Manifest {
 pub struct AuditSection {
     #[serde(default)]
     pub ignore: BTreeMap<String, toml::Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesSection {
+    #[serde(default)]
+    pub enabled: bool,
+    /// Namespace of each environment, `{env}` standing for its name; default `<project>-{env}`.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// `spec.ingressClassName` of the gateway's Ingress; default: the cluster's default class.
+    #[serde(default)]
+    pub ingress_class: Option<String>,
+    /// The host the Ingress answers for; default: any host.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Replicas per environment of every service and the gateway (a kind or a service may set
+    /// its own): `{ staging = 2, prod = 3 }`.
+    #[serde(default)]
+    pub replicas: BTreeMap<String, i64>,
+}
+
+/// `[services.NAME.kubernetes]` and `[gateway.kubernetes]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSection {
+    #[serde(default)]
+    pub replicas: BTreeMap<String, i64>,
+    #[serde(default)]
+    pub resources: ResourcesSection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourcesSection {
+    #[serde(default)]
+    pub requests: QuantitiesSection,
+    #[serde(default)]
+    pub limits: QuantitiesSection,
+}
+
+/// Each omitted value is the standard's for the kind.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct QuantitiesSection {
+    #[serde(default)]
+    pub cpu: Option<String>,
+    #[serde(default)]
+    pub memory: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -63,6 +115,8 @@ pub struct GatewaySection {
     pub enabled: bool,
     #[serde(default)]
     pub port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes: Option<WorkloadSection>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -90,6 +144,8 @@ pub struct ServiceSection {
     pub wait_timeouts: BTreeMap<String, i64>,
     #[serde(default)]
     pub route: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes: Option<WorkloadSection>,
 }
 
 impl Manifest {

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use crate::standard::Kind;
 
+pub mod kubernetes;
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Project {
     pub name: String,
@@ -21,6 +23,8 @@ pub struct Project {
     pub infra: Vec<Infra>,
     /// Extra variables per environment, from `[env.<name>]`.
     pub extra_env: BTreeMap<String, BTreeMap<String, String>>,
+    /// `None` unless berth.toml has `[kubernetes] enabled = true`.
+    pub kubernetes: Option<kubernetes::Kubernetes>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -5,14 +5,22 @@
 //! mirror the output tree; a `SERVICE` path segment is expanded once per service, a `CONTEXT`
 //! segment once per build context (every `services/<name>` and, when enabled, `gateway`: each
 //! image builds from its own folder, which carries its own `.dockerignore` and copy of the
-//! shared scripts), an `ENV` name part (`.env.ENV`, `docker-compose.ENV.yml`) once per
-//! environment, and `gateway/` only when the gateway is enabled.
+//! shared scripts), an `ENV` segment or name part (`overlays/ENV/`, `.env.ENV`) once per
+//! environment. A template under a `gateway/` folder is used only when the gateway is enabled,
+//! one under `deploy/kubernetes/` only when Kubernetes is. A rendered template whose output is
+//! empty (whitespace only) produces no file: that is how a file applies only sometimes (a
+//! `PodDisruptionBudget` where replicas > 1). A few files are derived from another planned file's
+//! final content (the Kubernetes overlays from `.env.<env>`): see `derived`.
+
+mod derived;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 pub use crate::apply::lock::Ownership;
+pub use derived::{Derived, EnvValues};
 use tera::Context;
 
 use crate::error::Result;
@@ -27,7 +35,7 @@ pub struct PlannedFile {
 }
 
 /// Everything berth would write, keyed by `/`-separated path relative to the project root.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     pub standard_version: String,
     pub files: BTreeMap<String, PlannedFile>,
@@ -36,6 +44,10 @@ pub struct Plan {
     pub patterns: Vec<String>,
     /// The .env variables that hold secrets: never overwritten or shown.
     pub secrets: std::collections::BTreeSet<String>,
+    /// Files whose content comes from another planned file's final content, rendered by
+    /// `derive` once apply has decided that file (after the `.env` merge).
+    pub derived: BTreeMap<String, Derived>,
+    deriver: Option<Arc<derived::Deriver>>,
 }
 
 /// Template paths (with placeholders) whose output belongs to the user after the first write.
@@ -130,15 +142,23 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
         .collect();
     let used: Vec<Template> = templates
         .templates()
-        .filter(|t| project.gateway.is_some() || !t.output.starts_with("gateway/"))
+        .filter(|t| applies(t.output, project))
         .collect();
     let renderer = templates.renderer(used.iter().filter(|t| t.rendered).map(|t| t.source))?;
     let mut files = BTreeMap::new();
+    let mut derived = BTreeMap::new();
     let mut jobs = Vec::new();
     for template in &used {
         let ownership = ownership_of(template.output);
         let header = header(standard, ownership);
         let marker = comment_marker(template.output);
+        if let (Some(input), true) = (derived::input_of(template.output), template.rendered) {
+            for i in instances(template.output, project) {
+                let env = i.env.map_or("", String::as_str);
+                derived.insert(i.path, Derived::new(template.source, input, env, i.service));
+            }
+            continue;
+        }
         if template.rendered {
             for instance in instances(template.output, project) {
                 jobs.push(Job {
@@ -162,7 +182,8 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
         .map_or(1, usize::from)
         .clamp(1, 8);
     let chunk = jobs.len().div_ceil(threads).max(1);
-    let rendered: Vec<Result<Vec<(String, PlannedFile)>>> = std::thread::scope(|scope| {
+    type Rendered = Vec<Option<(String, PlannedFile)>>;
+    let rendered: Vec<Result<Rendered>> = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .chunks(chunk)
             .map(|part| scope.spawn(|| render_all(part, project, standard, &renderer)))
@@ -173,14 +194,40 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
             .collect()
     });
     for part in rendered {
-        files.extend(part?);
+        files.extend(part?.into_iter().flatten());
     }
+    let deriver = (!derived.is_empty()).then(|| {
+        let ctx = base_context(project, standard);
+        Arc::new(derived::Deriver::new(renderer, ctx, project, standard))
+    });
     Ok(Plan {
         standard_version: standard.version.clone(),
         files,
         patterns,
         secrets: project.secret_keys(),
+        derived,
+        deriver,
     })
+}
+
+/// Whether a template is used for this project: one under a `gateway/` folder only with the
+/// gateway, one under `deploy/kubernetes/` only with Kubernetes.
+fn applies(output: &str, project: &Project) -> bool {
+    let mut folders = output.split('/').rev().skip(1);
+    let gateway_ok = project.gateway.is_some() || !folders.any(|f| f == "gateway");
+    let kubernetes_ok = project.kubernetes.is_some() || !output.starts_with("deploy/kubernetes/");
+    gateway_ok && kubernetes_ok
+}
+
+/// The context every render starts from: the project, the standard and the Kubernetes settings.
+fn base_context(project: &Project, standard: &Standard) -> Context {
+    let mut ctx = Context::new();
+    ctx.insert("project", project);
+    ctx.insert("services", &project.services);
+    ctx.insert("gateway", &project.gateway);
+    ctx.insert("kubernetes", &project.kubernetes);
+    ctx.insert("standard", standard);
+    ctx
 }
 
 /// One file to render: its template, the service / environment / context it is for, and its
@@ -193,31 +240,32 @@ struct Job<'a> {
     marker: Option<&'static str>,
 }
 
-/// Renders `jobs` in order with one context.
+/// Renders `jobs` in order with one context; `None` for a render that is empty (the file does
+/// not apply).
 fn render_all(
     jobs: &[Job<'_>],
     project: &Project,
     standard: &Standard,
     renderer: &crate::templates::Renderer,
-) -> Result<Vec<(String, PlannedFile)>> {
-    let mut ctx = Context::new();
-    ctx.insert("project", project);
-    ctx.insert("services", &project.services);
-    ctx.insert("gateway", &project.gateway);
-    ctx.insert("standard", standard);
+) -> Result<Vec<Option<(String, PlannedFile)>>> {
+    let mut ctx = base_context(project, standard);
     let mut out = Vec::with_capacity(jobs.len());
     for job in jobs {
         set_or_remove(&mut ctx, "service", job.instance.service);
         set_or_remove(&mut ctx, "env", job.instance.env);
         set_or_remove(&mut ctx, "context", job.instance.context.as_ref());
         let rendered = renderer.render(job.template.source, &ctx)?;
+        if rendered.trim().is_empty() {
+            out.push(None);
+            continue;
+        }
         let mut content = with_header(&rendered, &job.header, job.marker);
         normalise(&mut content);
         let file = PlannedFile {
             content,
             ownership: job.ownership,
         };
-        out.push((job.instance.path.clone(), file));
+        out.push(Some((job.instance.path.clone(), file)));
     }
     Ok(out)
 }
@@ -255,13 +303,13 @@ fn contexts(project: &Project) -> Vec<(String, Option<&Service>)> {
 }
 
 /// The output paths of one template: a `SERVICE` segment once per service, a `CONTEXT` segment
-/// once per build context, an `ENV` part of the file name once per environment.
+/// once per build context, an `ENV` segment or part of the file name once per environment.
 fn instances<'a>(template: &str, project: &'a Project) -> Vec<Instance<'a>> {
     let segments: Vec<&str> = template.split('/').collect();
     let per_service = segments.contains(&"SERVICE");
     let per_context = segments.contains(&"CONTEXT");
     let file_name = segments.last().copied().unwrap_or(template);
-    let per_env = file_name.split('.').any(|part| part == "ENV");
+    let per_env = segments.contains(&"ENV") || file_name.split('.').any(|part| part == "ENV");
     // (replacement of the SERVICE or CONTEXT segment, service, context)
     let owners: Vec<(Option<String>, Option<&Service>, Option<String>)> = if per_service {
         project
@@ -287,9 +335,10 @@ fn instances<'a>(template: &str, project: &'a Project) -> Vec<Instance<'a>> {
         for env in &envs {
             let mut parts: Vec<String> = segments
                 .iter()
-                .map(|seg| match (*seg, replacement) {
-                    ("SERVICE" | "CONTEXT", Some(r)) => r.clone(),
-                    _ => seg.to_string(),
+                .map(|seg| match (*seg, replacement, env) {
+                    ("SERVICE" | "CONTEXT", Some(r), _) => r.clone(),
+                    ("ENV", _, Some(e)) => (*e).clone(),
+                    _ => (*seg).to_string(),
                 })
                 .collect();
             if let (Some(e), Some(last)) = (env, parts.last_mut()) {
@@ -311,7 +360,7 @@ fn instances<'a>(template: &str, project: &'a Project) -> Vec<Instance<'a>> {
 }
 
 /// True when `path` is one that template `pattern` can produce for some service, build
-/// context or environment: `SERVICE` stands for one path segment, `CONTEXT` for
+/// context or environment: `SERVICE` and `ENV` stand for one path segment, `CONTEXT` for
 /// `services/<name>` or `gateway`, and an `ENV` part of the file name for any word.
 fn pattern_matches(pattern: &str, path: &str) -> bool {
     let pat: Vec<&str> = pattern.split('/').collect();
@@ -330,7 +379,7 @@ fn pattern_matches(pattern: &str, path: &str) -> bool {
     }
     let last = pat.len() - 1;
     pat.iter().zip(&segs).enumerate().all(|(i, (p, s))| {
-        if matches!(*p, "SERVICE" | "CONTEXT") {
+        if matches!(*p, "SERVICE" | "CONTEXT" | "ENV") {
             return !s.is_empty();
         }
         if i == last && p.split('.').any(|part| part == "ENV") {
@@ -342,6 +391,23 @@ fn pattern_matches(pattern: &str, path: &str) -> bool {
 }
 
 impl Plan {
+    /// A plan of ready files only, nothing derived (for tests of the apply step).
+    pub fn new(
+        standard_version: String,
+        files: BTreeMap<String, PlannedFile>,
+        patterns: Vec<String>,
+        secrets: std::collections::BTreeSet<String>,
+    ) -> Self {
+        Self {
+            standard_version,
+            files,
+            patterns,
+            secrets,
+            derived: BTreeMap::new(),
+            deriver: None,
+        }
+    }
+
     /// True when some template of this berth still produces `path` (for another service,
     /// context or environment than the current ones). A file berth wrote that no template can
     /// produce any more is no longer part of the layout (the standard dropped or moved it);
@@ -349,6 +415,28 @@ impl Plan {
     /// berth.toml no longer has.
     pub fn in_layout(&self, path: &str) -> bool {
         self.patterns.iter().any(|p| pattern_matches(p, path))
+    }
+
+    /// The ownership of a planned or derived file.
+    pub fn ownership(&self, path: &str) -> Option<Ownership> {
+        match self.files.get(path) {
+            Some(f) => Some(f.ownership),
+            None => self
+                .derived
+                .contains_key(path)
+                .then_some(Ownership::Managed),
+        }
+    }
+
+    /// The content of the derived file `path` from the final content of its input (`values`,
+    /// that file decoded as Docker Compose reads it); `None` when it renders empty (it does not
+    /// apply). Every value it needs is checked first: a refused one is an error naming the
+    /// input file, the line, the key and the fix.
+    pub fn derive(&self, path: &str, values: &EnvValues) -> Result<Option<PlannedFile>> {
+        let (Some(d), Some(deriver)) = (self.derived.get(path), &self.deriver) else {
+            return Ok(None);
+        };
+        deriver.render(d, values)
     }
 }
 
@@ -502,6 +590,10 @@ mod tests {
             ),
             (".env.ENV", ".env.qa"),
             ("docker-compose.ENV.yml", "docker-compose.qa.yml"),
+            (
+                "deploy/kubernetes/overlays/ENV/services/SERVICE/pdb.yaml",
+                "deploy/kubernetes/overlays/qa/services/gone/pdb.yaml",
+            ),
         ];
         for (pattern, path) in yes {
             assert!(
@@ -519,6 +611,10 @@ mod tests {
             ("CONTEXT/.dockerignore", ".dockerignore"),
             (".env.ENV", ".env"),
             ("docker-compose.ENV.yml", "docker-compose.yml"),
+            (
+                "deploy/kubernetes/overlays/ENV/kustomization.yaml",
+                "deploy/kubernetes/overlays/kustomization.yaml",
+            ),
         ];
         for (pattern, path) in no {
             assert!(

@@ -15,6 +15,8 @@ use crate::model::{Gateway, Infra, Project, Service, Wait};
 use crate::rules::{self, Context};
 use crate::standard::{Kind, Standard};
 
+mod kubernetes;
+
 /// Every problem found so far.
 #[derive(Default)]
 struct Problems(Vec<Problem>);
@@ -76,8 +78,14 @@ pub fn resolve(manifest: &Manifest, standard: &Standard) -> Result<Project> {
         services,
         infra,
         extra_env: manifest.env.clone(),
+        kubernetes: None,
     };
     env_sections(manifest, &project, &mut problems);
+    let kubernetes = kubernetes::resolve(manifest, &project, standard, &mut problems);
+    let project = Project {
+        kubernetes,
+        ..project
+    };
     if !problems.0.is_empty() {
         return Err(Error::invalid(Origin::Manifest, problems.0));
     }

@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::quantity;
 
 /// The kinds of service the standard knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
@@ -58,6 +59,49 @@ pub struct Standard {
     pub environments: Environments,
     pub dockerignore: DockerIgnore,
     pub requirements: Requirements,
+    /// The Kubernetes rendering's defaults; a standard without them cannot render Kubernetes
+    /// (an organisation's older `standard.toml` still renders everything else).
+    #[serde(default)]
+    pub kubernetes: Option<KubernetesDefaults>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesDefaults {
+    /// Seconds between two startup probes; their count covers the start period and the waits.
+    pub startup_period: u32,
+    /// Size limit of the emptyDir on /tmp.
+    pub tmp_size_limit: String,
+    /// The IMAGE_TAG the .env files start with (Kubernetes refuses `latest`).
+    pub image_tag: String,
+    /// Old ReplicaSets kept for `kubectl rollout undo`.
+    pub revision_history_limit: u32,
+    /// Replicas per environment, unless the kind, the project or the service sets them.
+    pub replicas: BTreeMap<String, u32>,
+    pub max_replicas: u32,
+    pub kinds: BTreeMap<Kind, WorkloadDefaults>,
+    pub gateway: WorkloadDefaults,
+}
+
+/// Resources (and, for a kind that must differ, replicas) of one kind of workload.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadDefaults {
+    pub requests: Quantities,
+    pub limits: Quantities,
+    /// Replicas per environment for this kind, overriding the project's (`[kubernetes]
+    /// replicas` in berth.toml); a service's own setting still wins.
+    #[serde(default)]
+    pub replicas: Option<BTreeMap<String, u32>>,
+    #[serde(default)]
+    pub replicas_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quantities {
+    pub cpu: String,
+    pub memory: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -187,6 +231,71 @@ impl Standard {
             if !self.environments.log_level.contains_key(env) {
                 return fail(format!("environments.log_level has no entry for {env:?}"));
             }
+        }
+        match &self.kubernetes {
+            Some(k) => k.validate_self(&self.environments.names).or_else(fail),
+            None => Ok(()),
+        }
+    }
+}
+
+impl KubernetesDefaults {
+    /// Every kind and environment has its values, and every quantity parses with each request
+    /// at most its limit.
+    fn validate_self(&self, environments: &[String]) -> Result<(), String> {
+        for kind in Kind::ALL {
+            if !self.kinds.contains_key(&kind) {
+                return Err(format!("missing [kubernetes.kinds.{kind}]"));
+            }
+        }
+        let tables = std::iter::once(("kubernetes.replicas".to_string(), Some(&self.replicas)))
+            .chain(self.kinds.iter().map(|(k, d)| {
+                (
+                    format!("kubernetes.kinds.{k}.replicas"),
+                    d.replicas.as_ref(),
+                )
+            }))
+            .chain([(
+                "kubernetes.gateway.replicas".into(),
+                self.gateway.replicas.as_ref(),
+            )]);
+        for (name, table) in tables {
+            let Some(table) = table else { continue };
+            for env in environments {
+                match table.get(env) {
+                    Some(n) if (1..=self.max_replicas).contains(n) => {}
+                    Some(n) => return Err(format!("{name}.{env} = {n} is not 1 to max_replicas")),
+                    None => return Err(format!("{name} has no entry for {env:?}")),
+                }
+            }
+        }
+        let workloads = self
+            .kinds
+            .iter()
+            .map(|(k, d)| (format!("kubernetes.kinds.{k}"), d))
+            .chain([("kubernetes.gateway".to_string(), &self.gateway)]);
+        for (name, d) in workloads {
+            for (what, request, limit) in [
+                ("cpu", &d.requests.cpu, &d.limits.cpu),
+                ("memory", &d.requests.memory, &d.limits.memory),
+            ] {
+                let (Some(r), Some(l)) = (quantity::parse(request), quantity::parse(limit)) else {
+                    return Err(format!(
+                        "{name}: {what} {request:?} or {limit:?} is not a quantity"
+                    ));
+                };
+                if r.value > l.value {
+                    return Err(format!(
+                        "{name}: the {what} request {request} exceeds its limit {limit}"
+                    ));
+                }
+            }
+        }
+        if quantity::parse(&self.tmp_size_limit).is_none() {
+            return Err(format!(
+                "kubernetes.tmp_size_limit {:?} is not a quantity",
+                self.tmp_size_limit
+            ));
         }
         Ok(())
     }

@@ -17,7 +17,7 @@ pub mod merge;
 pub mod text;
 
 use crate::error::{Error, Result};
-use crate::plan::{Plan, PlannedFile};
+use crate::plan::{EnvValues, Plan, PlannedFile};
 
 use envfile::{KeyChange, KeyEvent};
 use lock::{Lock, LockedFile, Ownership};
@@ -158,7 +158,10 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
     let mut bases = BTreeMap::new();
     let mut unmanaged = Vec::new();
     // A base is written only when an entry records a text the old lock did not.
-    let mut record = |path: &str, (change, entry, base): Decision, rendered: Option<&str>| {
+    let mut record = |changes: &mut Vec<FileChange>,
+                      path: &str,
+                      (change, entry, base): Decision,
+                      rendered: Option<&str>| {
         if let Some(entry) = entry {
             let known = lock
                 .files
@@ -174,7 +177,19 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
     };
     for (path, planned) in &plan.files {
         match decide_planned(root, path, planned, lock, plan, opts)? {
-            Some(decision) => record(path, decision, Some(&planned.content)),
+            Some(decision) => record(&mut changes, path, decision, Some(&planned.content)),
+            None => unmanaged.push(path.clone()),
+        }
+    }
+    if !unmanaged.is_empty() {
+        return Err(Error::Unmanaged { paths: unmanaged });
+    }
+    // Derived files (the Kubernetes overlays) after the files they come from: from what those
+    // hold once this run has merged them.
+    let derived = derive(plan, &changes)?;
+    for (path, planned) in &derived {
+        match decide_planned(root, path, planned, lock, plan, opts)? {
+            Some(decision) => record(&mut changes, path, decision, Some(&planned.content)),
             None => unmanaged.push(path.clone()),
         }
     }
@@ -182,11 +197,16 @@ pub fn prepare(root: &Path, plan: &Plan, lock: &Lock, opts: Options) -> Result<P
         return Err(Error::Unmanaged { paths: unmanaged });
     }
     for (path, locked) in &lock.files {
-        if plan.files.contains_key(path) {
+        if plan.files.contains_key(path) || derived.contains_key(path) {
             continue;
         }
         if let Some(d) = fsio::read_optional(&root.join(path))? {
-            record(path, decide_orphan(path, d, locked, plan, opts), None);
+            record(
+                &mut changes,
+                path,
+                decide_orphan(path, d, locked, plan, opts),
+                None,
+            );
         }
     }
     hold_old_bases(root, lock, &new_lock, &mut bases)?;
@@ -293,6 +313,7 @@ fn check_confinement(confinement: &fsio::Confinement, plan: &Plan, lock: &Lock) 
     let paths: BTreeSet<&str> = plan
         .files
         .keys()
+        .chain(plan.derived.keys())
         .chain(lock.files.keys())
         .map(String::as_str)
         .chain([lock::FILE, lock::BASES, crate::manifest::FILE_NAME])
@@ -300,6 +321,48 @@ fn check_confinement(confinement: &fsio::Confinement, plan: &Plan, lock: &Lock) 
     paths
         .into_iter()
         .try_for_each(|path| confinement.check(path))
+}
+
+/// The derived files of the plan, rendered from the final content of their inputs (what this
+/// run writes, else what is on disk), each input decoded once as Docker Compose reads it. A
+/// derived file that renders empty does not apply and is left out.
+fn derive(plan: &Plan, changes: &[FileChange]) -> Result<BTreeMap<String, PlannedFile>> {
+    let mut decoded: BTreeMap<&str, EnvValues> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for (path, d) in &plan.derived {
+        if !decoded.contains_key(d.input.as_str()) {
+            let change = changes.iter().find(|c| c.path == d.input);
+            let bytes = change
+                .and_then(|c| c.new_content.as_ref().or(c.old.as_ref()))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            decoded.insert(&d.input, decode_env(&d.input, bytes)?);
+        }
+        if let Some(file) = plan.derive(path, &decoded[d.input.as_str()])? {
+            out.insert(path.clone(), file);
+        }
+    }
+    Ok(out)
+}
+
+/// A `.env` file's keys as Docker Compose reads them; an error when Compose could not read it.
+fn decode_env(path: &str, bytes: &[u8]) -> Result<EnvValues> {
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::EnvSyntax {
+        path: path.to_string(),
+        line: bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1,
+        message: "is not UTF-8 text, which a ConfigMap must hold".to_string(),
+        fix: "save the file as UTF-8".to_string(),
+    })?;
+    envfile::decode::decode(text).map_err(|e| Error::EnvSyntax {
+        path: path.to_string(),
+        line: e.line,
+        message: e.message,
+        fix: "correct that line: Compose refuses the whole file as it is".to_string(),
+    })
 }
 
 /// A managed file that exists and differs from the render: replaced when unedited, merged three

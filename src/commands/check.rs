@@ -93,7 +93,7 @@ pub(crate) fn run(globals: &Globals, args: &CheckArgs) -> Result<i32> {
 /// The findings about one file: at most one about the file itself, and one per key of a `.env`
 /// file whose value is not what berth would write now.
 fn classify(change: &FileChange, plan: &Plan, prepared: &Prepared, strict: bool) -> Vec<Finding> {
-    let ownership = plan.files.get(&change.path).map(|f| f.ownership);
+    let ownership = plan.ownership(&change.path);
     let locked = prepared.old_lock.files.get(&change.path);
     let disk = change.old.as_deref();
     if let Some(d) = disk
@@ -109,6 +109,7 @@ fn classify(change: &FileChange, plan: &Plan, prepared: &Prepared, strict: bool)
     }
     let mut findings: Vec<Finding> = file_finding(change, ownership, locked, prepared, strict)
         .into_iter()
+        .map(|f| derived_detail(f, change, plan))
         .collect();
     if change.status != Status::Adopted {
         findings.extend(
@@ -201,6 +202,21 @@ fn file_finding(
             })
         }
     }
+}
+
+/// A derived file (a Kubernetes overlay) behind: say which file it comes from, since a changed
+/// `.env` value makes it stale as much as berth.toml or the standard does.
+fn derived_detail(mut finding: Finding, change: &FileChange, plan: &Plan) -> Finding {
+    if let Some(d) = plan.derived.get(&change.path)
+        && finding.problem == "behind"
+        && matches!(change.status, Status::Updated | Status::Merged)
+    {
+        finding.detail = format!(
+            "rendered from berth.toml, the standard and the values of {}; one of them changed since",
+            d.input
+        );
+    }
+    finding
 }
 
 /// A `.env` key whose value is not what berth would write now. Secret values are never shown.

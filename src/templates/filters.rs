@@ -1,6 +1,6 @@
 //! The Tera filters the templates use. Every value that crosses into another language goes
 //! through one of them (`yaml_str`, `compose_str`, `env_value`, `nginx_str`, `py_str`, `ref`,
-//! `image_ref`), never through raw pasting; the casing filters (`shouty`, `snake`, `kebab`) are
+//! `image_ref`, `kustomize_literal`), never through raw pasting; the casing filters (`shouty`, `snake`, `kebab`) are
 //! heck's.
 
 use std::collections::HashMap;
@@ -41,6 +41,20 @@ pub(super) fn register(tera: &mut Tera) {
     );
     tera.register_filter("nginx_str", wrap("nginx_str", super::quote::nginx));
     tera.register_filter("py_str", wrap("py_str", |s| Ok(super::quote::python(s))));
+    tera.register_filter(
+        "kustomize_literal",
+        |v: &Value, args: &HashMap<String, Value>| {
+            let value = match args.get("value") {
+                Some(v) => str_arg(v, "kustomize_literal")?,
+                None => return Err(tera::Error::msg("filter kustomize_literal needs value=...")),
+            };
+            Ok(Value::String(super::quote::kustomize_literal(
+                &str_arg(v, "kustomize_literal")?,
+                &value,
+            )))
+        },
+    );
+    tera.register_filter("url_port", wrap("url_port", url_port));
     tera.register_filter("ref", compose_ref);
     tera.register_filter("image_ref", image_ref);
     tera.register_filter("prepend", |v: &Value, args: &HashMap<String, Value>| {
@@ -71,6 +85,24 @@ pub(super) fn register(tera: &mut Tera) {
         "kebab",
         wrap("kebab", |s| Ok(heck::ToKebabCase::to_kebab_case(s))),
     );
+}
+
+/// `tcp://db:5432` -> `5432`; `https://vault.example.com/x` -> `443` (the scheme's default port
+/// when the URL has none). The port a NetworkPolicy must open to reach a declared
+/// infrastructure's URL.
+fn url_port(url: &str) -> std::result::Result<String, String> {
+    let bad = || format!("url_port: {url:?} is not scheme://host[:port][/path]");
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    let authority = rest.split('/').next().unwrap_or("");
+    match (authority.rsplit_once(':'), scheme) {
+        (Some((_, port)), _) => port
+            .parse::<u16>()
+            .map(|p| p.to_string())
+            .map_err(|_| bad()),
+        (None, "http") => Ok("80".into()),
+        (None, "https") => Ok("443".into()),
+        (None, _) => Err(bad()),
+    }
 }
 
 fn text_arg(args: &HashMap<String, Value>, filter: &str) -> tera::Result<String> {

@@ -111,9 +111,9 @@ fn berth_merge(base: &str, ours: &str, theirs: &str, sidecar: bool) -> Outcome {
     let path = dir.path().join(FILE);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, ours).unwrap();
-    let plan = Plan {
-        standard_version: "new".into(),
-        files: [(
+    let plan = Plan::new(
+        "new".into(),
+        [(
             FILE.to_string(),
             PlannedFile {
                 content: theirs.to_string(),
@@ -121,9 +121,9 @@ fn berth_merge(base: &str, ours: &str, theirs: &str, sidecar: bool) -> Outcome {
             },
         )]
         .into(),
-        patterns: vec![FILE.to_string()],
-        secrets: BTreeSet::new(),
-    };
+        vec![FILE.to_string()],
+        BTreeSet::new(),
+    );
     let mut lock = Lock::new("old");
     lock.record(FILE, Ownership::Managed, "old", base);
     let opts = Options {

@@ -42,10 +42,12 @@ pub struct Unreproducible {
     pub fix: String,
 }
 
-/// One key's value (or why berth will not reproduce it) and the line its statement starts on.
+/// One key's value (or why berth will not reproduce it), the line its statement starts on and
+/// the value as written (for messages).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
     pub line: usize,
+    pub raw: String,
     pub value: Result<String, Unreproducible>,
 }
 
@@ -60,8 +62,13 @@ pub fn decode(text: &str) -> Result<BTreeMap<String, Decoded>, SyntaxError> {
     let mut out = BTreeMap::new();
     while let Some(line) = reader.next_statement() {
         let key = reader.key(line)?;
+        let start = reader.pos + 1;
         let value = reader.value(&key, line)?;
-        out.insert(key, Decoded { line, value });
+        let raw: String = reader.chars[start.min(reader.pos)..reader.pos]
+            .iter()
+            .collect();
+        let raw = raw.trim_matches(|c| SPACE.contains(&c)).to_string();
+        out.insert(key, Decoded { line, raw, value });
     }
     Ok(out)
 }
