@@ -140,7 +140,7 @@ pub(crate) fn tree_text(dir: &Path) -> String {
 }
 
 /// Path of a script as berth renders it into a fresh mvp project (rendered once per run): the
-/// project's `scripts/`, else the copy inside auth-service's build context.
+/// project's `scripts/`, else the copy inside auth-service's build context, else `gateway/`.
 pub(crate) fn script(name: &str) -> PathBuf {
     static RENDERED: OnceLock<tempfile::TempDir> = OnceLock::new();
     let dir = RENDERED.get_or_init(|| {
@@ -148,7 +148,7 @@ pub(crate) fn script(name: &str) -> PathBuf {
         init_mvp(dir.path());
         dir
     });
-    ["scripts", "services/auth-service/scripts"]
+    ["scripts", "services/auth-service/scripts", "gateway"]
         .iter()
         .map(|folder| dir.path().join(folder).join(name))
         .find(|path| path.is_file())

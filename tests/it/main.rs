@@ -11,6 +11,7 @@ mod common;
 mod edges;
 mod env_merge;
 mod env_roundtrip;
+mod gateway_start;
 mod kubernetes_env;
 mod merge_props;
 mod readme;
