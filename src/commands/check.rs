@@ -204,17 +204,32 @@ fn file_finding(
     }
 }
 
-/// A derived file (a Kubernetes overlay) behind: say which file it comes from, since a changed
-/// `.env` value makes it stale as much as berth.toml or the standard does.
+/// A derived file (a Kubernetes overlay): behind names the file it comes from, since a changed
+/// `.env` value makes it stale as much as berth.toml or the standard does; edited by hand fails,
+/// since its values must stay those of that file (Compose reads them there).
 fn derived_detail(mut finding: Finding, change: &FileChange, plan: &Plan) -> Finding {
-    if let Some(d) = plan.derived.get(&change.path)
-        && finding.problem == "behind"
-        && matches!(change.status, Status::Updated | Status::Merged)
-    {
-        finding.detail = format!(
-            "rendered from berth.toml, the standard and the values of {}; one of them changed since",
-            d.input
-        );
+    let Some(d) = plan.derived.get(&change.path) else {
+        return finding;
+    };
+    match finding.problem {
+        "behind" if matches!(change.status, Status::Updated | Status::Merged) => {
+            finding.detail = format!(
+                "rendered from berth.toml, the standard and the values of {}; one of them changed since",
+                d.input
+            );
+        }
+        "edited" => {
+            finding.fails = true;
+            finding.detail = format!(
+                "edited by hand, while its values must be those of {} (what Compose runs with)",
+                d.input
+            );
+            finding.fix = format!(
+                "change {} or berth.toml and run `berth generate`; for other changes, layer your own kustomization over this overlay",
+                d.input
+            );
+        }
+        _ => {}
     }
     finding
 }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::Refusal;
-use crate::manifest::{KubernetesSection, Manifest, QuantitiesSection, WorkloadSection};
+use crate::manifest::{KubernetesSection, Manifest, WorkloadSection};
 use crate::model::Project;
 use crate::model::kubernetes::{Kubernetes, Probe, Workload};
 use crate::rules;
@@ -242,37 +242,40 @@ fn replicas_table(
 }
 
 /// Requests and limits: berth.toml's values where given (each checked), the defaults elsewhere;
-/// each request at most its limit.
+/// each request at most its limit (compared only when both are valid).
 fn resources(
     field: &str,
     own: &WorkloadSection,
     defaults: &WorkloadDefaults,
     problems: &mut Problems,
 ) -> (Quantities, Quantities) {
-    let mut pick = |which: &str, given: &QuantitiesSection, default: &Quantities| {
-        let mut one = |what: &str, value: &Option<String>, default: &str| match value {
-            None => Some(default.to_string()),
-            Some(v) => {
-                let f = format!("{field}.resources.{which}.{what}");
-                problems
-                    .check(
-                        f,
-                        format!("{v:?}"),
-                        rules::quantity(v, what == "memory").map(Some),
-                        None,
-                    )
-                    .map(|_| v.clone())
-            }
+    let mut refused = false;
+    let mut one = |which: &str, what: &str, value: &Option<String>, default: &String| {
+        let Some(v) = value else {
+            return default.clone();
         };
-        let cpu = one("cpu", &given.cpu, &default.cpu);
-        let memory = one("memory", &given.memory, &default.memory);
-        Quantities {
-            cpu: cpu.unwrap_or_else(|| default.cpu.clone()),
-            memory: memory.unwrap_or_else(|| default.memory.clone()),
+        let f = format!("{field}.resources.{which}.{what}");
+        match rules::quantity(v, what == "memory") {
+            Ok(_) => v.clone(),
+            Err(r) => {
+                problems.add(f, format!("{v:?}"), r);
+                refused = true;
+                default.clone()
+            }
         }
     };
-    let requests = pick("requests", &own.resources.requests, &defaults.requests);
-    let limits = pick("limits", &own.resources.limits, &defaults.limits);
+    let (r, l) = (&own.resources.requests, &own.resources.limits);
+    let requests = Quantities {
+        cpu: one("requests", "cpu", &r.cpu, &defaults.requests.cpu),
+        memory: one("requests", "memory", &r.memory, &defaults.requests.memory),
+    };
+    let limits = Quantities {
+        cpu: one("limits", "cpu", &l.cpu, &defaults.limits.cpu),
+        memory: one("limits", "memory", &l.memory, &defaults.limits.memory),
+    };
+    if refused {
+        return (requests, limits);
+    }
     for (what, r, l) in [
         ("cpu", &requests.cpu, &limits.cpu),
         ("memory", &requests.memory, &limits.memory),
@@ -281,11 +284,8 @@ fn resources(
         if let (Ok(rq), Ok(lq)) = (rules::quantity(r, memory), rules::quantity(l, memory))
             && let Err(refusal) = rules::request_within_limit(&rq, &lq)
         {
-            problems.add(
-                format!("{field}.resources.requests.{what}"),
-                format!("{r:?}"),
-                refusal,
-            );
+            let f = format!("{field}.resources.requests.{what}");
+            problems.add(f, format!("{r:?}"), refusal);
         }
     }
     (requests, limits)

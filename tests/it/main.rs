@@ -13,6 +13,8 @@ mod env_merge;
 mod env_roundtrip;
 mod gateway_start;
 mod kubernetes_env;
+mod kubernetes_regenerate;
+mod kubernetes_tree;
 mod merge_props;
 mod readme;
 mod regenerate;
