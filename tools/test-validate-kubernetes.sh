@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# test-validate-kubernetes.sh - show that tools/validate-kubernetes.sh can fail: run it on the
-# reference tree (docs/kubernetes-reference, must pass) and on copies of it broken one way each
-# (must fail with the right check named, or exit 2 for a bad skip list).
+# test-validate-kubernetes.sh - show that tools/validate-kubernetes.sh can fail: run it on a tree
+# berth rendered for the mvp preset with Kubernetes enabled (tools/kubernetes-trees.sh's OUTDIR/mvp:
+# must pass) and on copies of it broken one way each (must fail with the right check named, or
+# exit 2 for a bad skip list).
 #
-# Usage: test-validate-kubernetes.sh [TOOLDIR]   (default: ${BERTH_VALIDATORS:-$HOME/.cache/berth-validators})
+# Usage: test-validate-kubernetes.sh TOOLDIR TREE   (TOOLDIR: the validators, as for validate-kubernetes.sh)
 # Prints one PASS/FAIL line per case, then "N passed, N failed"; exit 1 on a failure.
 set -u
 set -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REFERENCE="$HERE/../docs/kubernetes-reference"
-TOOLDIR="${1:-${BERTH_VALIDATORS:-$HOME/.cache/berth-validators}}"
+[ $# -eq 2 ] || { echo "usage: $0 TOOLDIR TREE" >&2; exit 2; }
+TOOLDIR="$1"
+REFERENCE="$(cd "$2" && pwd)"
+[ -f "$REFERENCE/deploy/kubernetes/overlays/prod/kustomization.yaml" ] || { echo "no prod overlay in $2" >&2; exit 2; }
 VALIDATE="$HERE/validate-kubernetes.sh"
 SKIPS="$HERE/checkov-kubernetes-skips.txt"
 TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
@@ -18,9 +21,9 @@ PASS=0; FAIL=0
 # One overlay and one Kubernetes version keep each case short; the full run covers the rest.
 export KUBERNETES_VERSIONS=1.37.0
 
-# fresh: a copy of the reference tree with the prod overlay only
+# fresh: a copy of the tree's Kubernetes folder with the prod overlay only
 fresh() {
-  rm -rf "$TMP/tree" && cp -r "$REFERENCE" "$TMP/tree"
+  rm -rf "$TMP/tree" && mkdir -p "$TMP/tree" && cp -r "$REFERENCE/deploy" "$TMP/tree/deploy"
   rm -rf "$TMP/tree/deploy/kubernetes/overlays/dev" "$TMP/tree/deploy/kubernetes/overlays/staging"
 }
 K="$TMP/tree/deploy/kubernetes"
@@ -39,7 +42,7 @@ expect() {
 run() { bash "$VALIDATE" -q -v "$TOOLDIR" "$@" "$TMP/tree"; }
 
 fresh
-expect reference-passes 0 '^validate-kubernetes: [0-9]+ passed, 0 failed$' run
+expect rendered-tree-passes 0 '^validate-kubernetes: [0-9]+ passed, 0 failed$' run
 
 fresh
 sed -i 's/^          imagePullPolicy: Always$/&\n          imagePullPolicyy: Always/' "$K/base/services/auth-service/deployment.yaml"

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use crate::error::Refusal;
 use crate::manifest::{KubernetesSection, Manifest, WorkloadSection};
-use crate::model::Project;
 use crate::model::kubernetes::{Kubernetes, Probe, Workload};
+use crate::model::{Project, Service};
 use crate::rules;
 use crate::standard::{KubernetesDefaults, Quantities, Standard, WorkloadDefaults};
 
@@ -58,64 +58,27 @@ pub(super) fn resolve(
         problems,
     );
     let probe = probe(standard, defaults, problems);
-    let mut services = BTreeMap::new();
-    for s in &project.services {
-        let own = manifest
-            .services
-            .get(&s.name)
-            .and_then(|m| m.kubernetes.as_ref());
-        let field = format!("services.{}.kubernetes", s.name);
-        let waited: u32 = s.waits.iter().map(|w| w.timeout).sum();
-        let mut config_keys = vec![format!("{}_WORKERS", s.key), "LOG_LEVEL".to_string()];
-        for w in &s.waits {
-            config_keys.extend([format!("{}_URL", w.key), w.timeout_key.clone()]);
-        }
-        let shape = Shape {
-            defaults: &defaults.kinds[&s.kind],
-            waited,
-            dependents: project
-                .services
-                .iter()
-                .filter(|d| d.service_deps.contains(&s.name))
-                .map(|d| d.name.clone())
-                .collect(),
-            config_keys,
-            infra: s
-                .waits
-                .iter()
-                .filter(|w| !w.is_service)
-                .map(|w| w.name.clone())
-                .collect(),
-        };
-        let ctx = Ctx {
-            project,
-            standard,
-            defaults,
-            probe: &probe,
-            project_replicas: &project_replicas,
-        };
-        services.insert(s.name.clone(), workload(&field, own, shape, &ctx, problems));
-    }
-    let gateway = project.gateway.as_ref().map(|_| {
-        let own = manifest.gateway.kubernetes.as_ref();
-        let mut config_keys = vec!["LOG_LEVEL".to_string(), "GATEWAY_WAIT_TIMEOUT".to_string()];
-        config_keys.extend(project.services.iter().map(|s| format!("{}_URL", s.key)));
-        let shape = Shape {
-            defaults: &defaults.gateway,
-            waited: standard.gateway.wait_timeout * project.services.len() as u32,
-            dependents: Vec::new(),
-            config_keys,
-            infra: Vec::new(),
-        };
-        let ctx = Ctx {
-            project,
-            standard,
-            defaults,
-            probe: &probe,
-            project_replicas: &project_replicas,
-        };
-        workload("gateway.kubernetes", own, shape, &ctx, problems)
-    });
+    let ctx = Ctx {
+        project,
+        standard,
+        defaults,
+        probe: &probe,
+        project_replicas: &project_replicas,
+    };
+    let services = project
+        .services
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone(),
+                service_workload(s, manifest, &ctx, problems),
+            )
+        })
+        .collect();
+    let gateway = project
+        .gateway
+        .as_ref()
+        .map(|_| gateway_workload(manifest, &ctx, problems));
     Some(Kubernetes {
         namespaces,
         ingress_class: section.ingress_class.clone(),
@@ -127,6 +90,59 @@ pub(super) fn resolve(
         services,
         gateway,
     })
+}
+
+/// A service's Deployment settings.
+fn service_workload(
+    s: &Service,
+    manifest: &Manifest,
+    ctx: &Ctx,
+    problems: &mut Problems,
+) -> Workload {
+    let own = manifest
+        .services
+        .get(&s.name)
+        .and_then(|m| m.kubernetes.as_ref());
+    let mut config_keys = vec![format!("{}_WORKERS", s.key), "LOG_LEVEL".to_string()];
+    for w in &s.waits {
+        config_keys.extend([format!("{}_URL", w.key), w.timeout_key.clone()]);
+    }
+    let shape = Shape {
+        defaults: &ctx.defaults.kinds[&s.kind],
+        waited: s.waits.iter().map(|w| w.timeout).sum(),
+        dependents: ctx
+            .project
+            .services
+            .iter()
+            .filter(|d| d.service_deps.contains(&s.name))
+            .map(|d| d.name.clone())
+            .collect(),
+        config_keys,
+        infra: s
+            .waits
+            .iter()
+            .filter(|w| !w.is_service)
+            .map(|w| w.name.clone())
+            .collect(),
+    };
+    let field = format!("services.{}.kubernetes", s.name);
+    workload(&field, own, shape, ctx, problems)
+}
+
+/// The gateway's Deployment settings: it waits for every service, reads every service's URL.
+fn gateway_workload(manifest: &Manifest, ctx: &Ctx, problems: &mut Problems) -> Workload {
+    let services = &ctx.project.services;
+    let mut config_keys = vec!["LOG_LEVEL".to_string(), "GATEWAY_WAIT_TIMEOUT".to_string()];
+    config_keys.extend(services.iter().map(|s| format!("{}_URL", s.key)));
+    let shape = Shape {
+        defaults: &ctx.defaults.gateway,
+        waited: ctx.standard.gateway.wait_timeout * services.len() as u32,
+        dependents: Vec::new(),
+        config_keys,
+        infra: Vec::new(),
+    };
+    let own = manifest.gateway.kubernetes.as_ref();
+    workload("gateway.kubernetes", own, shape, ctx, problems)
 }
 
 fn check_ingress(section: &KubernetesSection, problems: &mut Problems) {

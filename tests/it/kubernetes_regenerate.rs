@@ -226,7 +226,11 @@ fn turning_kubernetes_off_orphans_deploy_until_prune_removes_it() {
         "{report}"
     );
     let out = run_ok(dir, &["generate", "--prune"]);
-    assert_eq!(out.matches("removed      deploy/").count(), before.len(), "{out}");
+    assert_eq!(
+        out.matches("removed      deploy/").count(),
+        before.len(),
+        "{out}"
+    );
     assert!(files(dir).is_empty());
     assert_eq!(check(dir).0, Some(0));
 }
