@@ -41,9 +41,16 @@ pub fn parse(text: &str) -> Option<Quantity> {
 
 /// The factor of a suffix, and whether it divides the unit.
 fn scale(suffix: &str) -> Option<(f64, bool)> {
-    let binary = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
-    if let Some(i) = binary.iter().position(|s| *s == suffix) {
-        return Some((1024f64.powi(i as i32 + 1), false));
+    let binary = [
+        ("Ki", 1),
+        ("Mi", 2),
+        ("Gi", 3),
+        ("Ti", 4),
+        ("Pi", 5),
+        ("Ei", 6),
+    ];
+    if let Some((_, power)) = binary.iter().find(|(s, _)| *s == suffix) {
+        return Some((1024f64.powi(*power), false));
     }
     let decimal = [
         ("n", -9),

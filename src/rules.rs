@@ -389,13 +389,12 @@ pub fn infra_url(url: &str, name: &str) -> Result<(), Refusal> {
 /// Replicas of a workload in one environment: 1 to the standard's maximum.
 pub fn replicas(raw: i64, standard: &Standard) -> Result<u32, Refusal> {
     let max = standard.kubernetes.as_ref().map_or(1, |k| k.max_replicas);
-    if raw < 1 || raw > i64::from(max) {
-        return Err(Refusal::new(
+    within(raw, 1, max).ok_or_else(|| {
+        Refusal::new(
             format!("must be between 1 and {max}"),
             "use e.g. 2 (one replica per environment is the minimum)",
-        ));
-    }
-    Ok(raw as u32)
+        )
+    })
 }
 
 /// A CPU or memory quantity of a Deployment's resources (`"250m"`, `"512Mi"`).
@@ -452,7 +451,7 @@ fn dns_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-/// A DNS-1123 subdomain (an IngressClass name, a host): dot-separated labels, at most 253.
+/// A DNS-1123 subdomain (an `IngressClass` name, a host): dot-separated labels, at most 253.
 fn dns_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(dns_label)
 }
@@ -484,7 +483,7 @@ pub fn namespace(pattern: &str, environments: &[String]) -> Result<Vec<String>, 
     Ok(names)
 }
 
-/// The IngressClass of the gateway's Ingress: a DNS-1123 subdomain.
+/// The `IngressClass` of the gateway's Ingress: a DNS-1123 subdomain.
 pub fn ingress_class(name: &str) -> Result<(), Refusal> {
     if dns_subdomain(name) {
         return Ok(());
@@ -540,8 +539,7 @@ pub fn image_prefix(prefix: &str, project: &str) -> Result<(), Refusal> {
     let mut parts = prefix.split('/').peekable();
     let registry = parts
         .peek()
-        .filter(|first| first.contains(['.', ':']) || **first == "localhost")
-        .is_some()
+        .is_some_and(|first| first.contains(['.', ':']) || *first == "localhost")
         .then(|| parts.next());
     let registry_ok = registry.flatten().is_none_or(|r| {
         let (host, port) = r.split_once(':').unwrap_or((r, "1"));

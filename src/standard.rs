@@ -72,9 +72,9 @@ pub struct KubernetesDefaults {
     pub startup_period: u32,
     /// Size limit of the emptyDir on /tmp.
     pub tmp_size_limit: String,
-    /// The IMAGE_TAG the .env files start with (Kubernetes refuses `latest`).
+    /// The `IMAGE_TAG` the .env files start with (Kubernetes refuses `latest`).
     pub image_tag: String,
-    /// Old ReplicaSets kept for `kubectl rollout undo`.
+    /// Old `ReplicaSets` kept for `kubectl rollout undo`.
     pub revision_history_limit: u32,
     /// Replicas per environment, unless the kind, the project or the service sets them.
     pub replicas: BTreeMap<String, u32>,

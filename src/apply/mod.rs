@@ -349,11 +349,7 @@ fn derive(plan: &Plan, changes: &[FileChange]) -> Result<BTreeMap<String, Planne
 fn decode_env(path: &str, bytes: &[u8]) -> Result<EnvValues> {
     let text = std::str::from_utf8(bytes).map_err(|e| Error::EnvSyntax {
         path: path.to_string(),
-        line: bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1,
+        line: bytes[..e.valid_up_to()].split(|&b| b == b'\n').count(),
         message: "is not UTF-8 text, which a ConfigMap must hold".to_string(),
         fix: "save the file as UTF-8".to_string(),
     })?;

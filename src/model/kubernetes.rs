@@ -17,7 +17,7 @@ pub struct Kubernetes {
     pub namespaces: BTreeMap<String, String>,
     pub ingress_class: Option<String>,
     pub host: Option<String>,
-    /// The IMAGE_TAG the .env files start with.
+    /// The `IMAGE_TAG` the .env files start with.
     pub image_tag: String,
     /// Probe timings in whole seconds (the standard's health check, as Kubernetes wants them).
     pub probe: Probe,
@@ -52,7 +52,7 @@ pub struct Workload {
     /// Services whose `depends_on` names this one: the only pods (with the gateway) that may
     /// connect to it.
     pub dependents: Vec<String>,
-    /// The `.env` keys its container reads, in the order of its ConfigMap.
+    /// The `.env` keys its container reads, in the order of its `ConfigMap`.
     pub config_keys: Vec<String>,
     /// Declared infrastructure it waits for (names): egress on each URL's port, per environment.
     pub infra: Vec<String>,
@@ -63,7 +63,7 @@ impl Kubernetes {
     pub fn env_keys(&self) -> BTreeSet<String> {
         let mut keys: BTreeSet<String> = ["IMAGE_PREFIX", "IMAGE_TAG"]
             .iter()
-            .map(|k| k.to_string())
+            .map(ToString::to_string)
             .collect();
         for w in self.services.values().chain(&self.gateway) {
             keys.extend(w.config_keys.iter().cloned());

@@ -1,5 +1,5 @@
 //! Files derived from another planned file's final content: each Kubernetes overlay's
-//! `kustomization.yaml` (image tags, ConfigMap literals) and infrastructure egress policy are
+//! `kustomization.yaml` (image tags, `ConfigMap` literals) and infrastructure egress policy are
 //! rendered from `.env.<env>` as it is after berth's key-by-key merge of the same run, since the
 //! user owns the values there.
 //!
@@ -98,7 +98,7 @@ impl Deriver {
         let keys = project
             .kubernetes
             .as_ref()
-            .map(|k| k.env_keys())
+            .map(crate::model::kubernetes::Kubernetes::env_keys)
             .unwrap_or_default();
         Self {
             renderer,

@@ -136,7 +136,8 @@ fn gateway_workload(manifest: &Manifest, ctx: &Ctx, problems: &mut Problems) -> 
     config_keys.extend(services.iter().map(|s| format!("{}_URL", s.key)));
     let shape = Shape {
         defaults: &ctx.defaults.gateway,
-        waited: ctx.standard.gateway.wait_timeout * services.len() as u32,
+        waited: (ctx.standard.gateway.wait_timeout)
+            .saturating_mul(u32::try_from(services.len()).unwrap_or(u32::MAX)),
         dependents: Vec::new(),
         config_keys,
         infra: Vec::new(),

@@ -88,7 +88,7 @@ pub(super) fn register(tera: &mut Tera) {
 }
 
 /// `tcp://db:5432` -> `5432`; `https://vault.example.com/x` -> `443` (the scheme's default port
-/// when the URL has none). The port a NetworkPolicy must open to reach a declared
+/// when the URL has none). The port a `NetworkPolicy` must open to reach a declared
 /// infrastructure's URL.
 fn url_port(url: &str) -> std::result::Result<String, String> {
     let bad = || format!("url_port: {url:?} is not scheme://host[:port][/path]");

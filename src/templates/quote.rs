@@ -92,7 +92,7 @@ fn yaml_portable(s: &str) -> String {
                 || (0x7f..=0x9f).contains(&(c as u32))
                 || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') =>
             {
-                out.push_str(&format!("\\u{:04x}", c as u32))
+                out.push_str(&format!("\\u{:04x}", c as u32));
             }
             c => out.push(c),
         }

@@ -3,7 +3,7 @@
 //! Three readings of hard values (`$ # ' " \`, spaces at either end, `=`, line breaks, every
 //! quoting style Compose accepts) must agree key by key: berth's decoder (`envfile::decode`), the
 //! real Docker Compose v2 binary (`config --format json` with `${KEY}` in a service's environment,
-//! as berth's docker-compose.yml has it, in an empty shell environment), and the ConfigMap that
+//! as berth's docker-compose.yml has it, in an empty shell environment), and the `ConfigMap` that
 //! `kubectl kustomize` builds from the literals berth renders (`quote::kustomize_literal`). What
 //! the decoder refuses must really depend on the shell that runs Compose, and what it cannot read
 //! Compose must refuse too. The tests that need kubectl are ignored (and cargo test says so)
@@ -148,7 +148,7 @@ fn compose_env(
         .collect())
 }
 
-/// The data of the ConfigMap `kubectl kustomize` builds from berth's literals for `values`.
+/// The data of the `ConfigMap` `kubectl kustomize` builds from berth's literals for `values`.
 #[cfg_attr(not(kubectl), allow(dead_code))]
 fn configmap_from_literals(
     dir: &Path,

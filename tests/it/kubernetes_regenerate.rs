@@ -1,35 +1,15 @@
 //! The Kubernetes files are managed like every other: a user edit to a Deployment survives a
 //! standards update (merged three ways), a workers change in berth.toml and a value edited in
-//! `.env.<env>` reach the overlay's ConfigMap, `berth check` goes red on an edited or stale
-//! overlay, and turning Kubernetes off (or a PodDisruptionBudget's replicas down to one) leaves
+//! `.env.<env>` reach the overlay's `ConfigMap`, `berth check` goes red on an edited or stale
+//! overlay, and turning Kubernetes off (or a `PodDisruptionBudget`'s replicas down to one) leaves
 //! the files orphaned until `--prune` removes them.
 
 use std::path::Path;
-use std::process::Output;
 
-use crate::common::{berth, read_tree, run_ok, tempdir};
+use crate::common::{berth_in, edit, read, read_tree, run_ok, stdout, tempdir};
 use crate::kubernetes_tree::mvp_kubernetes;
 
 const OVERLAY_PROD: &str = "deploy/kubernetes/overlays/prod/kustomization.yaml";
-
-fn read(dir: &Path, rel: &str) -> String {
-    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-/// Replaces `from` (which must be there) by `to` in the file `rel`.
-fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
-    let text = read(dir, rel);
-    assert!(text.contains(from), "{from:?} not in {rel}:\n{text}");
-    std::fs::write(dir.join(rel), text.replacen(from, to, 1)).unwrap();
-}
-
-fn berth_in(dir: &Path, args: &[&str]) -> Output {
-    berth().current_dir(dir).args(args).output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// `berth check`: its exit code and report.
 fn check(dir: &Path) -> (Option<i32>, String) {
@@ -197,8 +177,7 @@ fn turning_kubernetes_off_orphans_deploy_until_prune_removes_it() {
     mvp_kubernetes(dir);
     let files = |dir: &Path| {
         read_tree(&dir.join("deploy"))
-            .keys()
-            .map(|k| k.to_string())
+            .into_keys()
             .collect::<Vec<_>>()
     };
     let before = files(dir);

@@ -26,7 +26,7 @@ fn append(dir: &Path, rel: &str, text: &str) {
 }
 
 /// The mvp preset with Kubernetes enabled.
-pub fn mvp_kubernetes(dir: &Path) {
+pub(crate) fn mvp_kubernetes(dir: &Path) {
     init_mvp(dir);
     append(dir, "berth.toml", "\n[kubernetes]\nenabled = true\n");
     run_ok(dir, &["generate"]);
@@ -34,7 +34,7 @@ pub fn mvp_kubernetes(dir: &Path) {
 
 /// A minimal project (no gateway) with infrastructure, services added by `berth new` (a
 /// WebSocket one among them) and its own namespace, replicas and resources.
-pub fn shop_kubernetes(dir: &Path) {
+pub(crate) fn shop_kubernetes(dir: &Path) {
     run_ok(
         dir,
         &[
@@ -130,7 +130,7 @@ fn resources(kustomization: &Path) -> Vec<String> {
 }
 
 /// Every file of the base and of each overlay is listed by its kustomization.yaml, and every
-/// listed file exists: a file rendered only sometimes (a PodDisruptionBudget, an infrastructure
+/// listed file exists: a file rendered only sometimes (a `PodDisruptionBudget`, an infrastructure
 /// policy) is listed exactly when it is there.
 fn assert_every_file_listed(dir: &Path) {
     let root = dir.join("deploy/kubernetes");
@@ -141,7 +141,6 @@ fn assert_every_file_listed(dir: &Path) {
     for folder in folders {
         let files: BTreeSet<String> = read_tree(&folder)
             .into_keys()
-            .map(|k| k.rsplit_once(" (").unwrap().0.to_string())
             .filter(|f| f != "kustomization.yaml")
             .collect();
         let listed: BTreeSet<String> = resources(&folder.join("kustomization.yaml"))

@@ -1,5 +1,5 @@
 //! A `.env` file's values as Docker Compose v2 reads them (compose-go's dotenv parser, Compose
-//! v2.40.3), for the Kubernetes overlays: a container must get the same bytes from a ConfigMap as
+//! v2.40.3), for the Kubernetes overlays: a container must get the same bytes from a `ConfigMap` as
 //! from `docker compose --env-file .env.<env>`.
 //!
 //! `document.rs` keeps each value's raw bytes for the three-way merge; this module turns them
@@ -92,12 +92,11 @@ impl Reader<'_> {
             {
                 self.pos += 1;
             }
-            match self.at(self.pos)? {
-                '#' => self.pos = self.line_end(self.pos),
-                _ => {
-                    let breaks = self.chars[..self.pos].iter().filter(|&&c| c == '\n');
-                    return Some(breaks.count() + 1);
-                }
+            if self.at(self.pos)? == '#' {
+                self.pos = self.line_end(self.pos);
+            } else {
+                let breaks = self.chars[..self.pos].iter().filter(|&&c| c == '\n');
+                return Some(breaks.count() + 1);
             }
         }
     }
@@ -161,16 +160,14 @@ impl Reader<'_> {
         while self.at(self.pos).is_some_and(|c| SPACE.contains(&c)) {
             self.pos += 1;
         }
-        match self.at(self.pos) {
-            Some(quote @ ('\'' | '"')) => self.quoted(quote, key, line),
-            _ => {
-                let end = self.line_end(self.pos);
-                let raw: String = self.chars[self.pos..end].iter().collect();
-                self.pos = end;
-                let raw = raw.split(" #").next().unwrap_or("");
-                Ok(interpolate(raw.trim_end_matches(char::is_whitespace)))
-            }
+        if let Some(quote @ ('\'' | '"')) = self.at(self.pos) {
+            return self.quoted(quote, key, line);
         }
+        let end = self.line_end(self.pos);
+        let raw: String = self.chars[self.pos..end].iter().collect();
+        self.pos = end;
+        let raw = raw.split(" #").next().unwrap_or("");
+        Ok(interpolate(raw.trim_end_matches(char::is_whitespace)))
     }
 
     fn quoted(
@@ -263,7 +260,7 @@ fn unescape_double(raw: &str) -> String {
                 i += digits.chars().count();
                 match u32::from_str_radix(&digits, 8) {
                     Ok(code) if digits.len() == 3 && code <= 0o377 => {
-                        out.push(char::from_u32(code).unwrap_or('\u{fffd}'))
+                        out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
                     }
                     // Not three octal digits: Compose keeps a backslash and the digits.
                     _ => {

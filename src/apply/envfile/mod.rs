@@ -4,7 +4,7 @@
 //! user changes them: regenerating merges each key three ways, with what berth last wrote (the
 //! lock's copy) as the base. `document` reads a file into entries without re-encoding a single
 //! byte; `merge` decides each key's fate and writes the result in the file's own line endings;
-//! `decode` reads the values as Docker Compose does (for the Kubernetes overlays' ConfigMaps).
+//! `decode` reads the values as Docker Compose does (for the Kubernetes overlays' `ConfigMaps`).
 
 pub mod decode;
 mod document;
