@@ -16,6 +16,7 @@ pub mod error;
 pub mod manifest;
 pub mod manifest_edit;
 pub mod model;
+mod parallel;
 pub mod plan;
 mod project_lock;
 pub mod quantity;

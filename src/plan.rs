@@ -178,21 +178,8 @@ pub fn build(project: &Project, standard: &Standard, templates: &TemplateSet) ->
             files.insert(instance.path, PlannedFile { content, ownership });
         }
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, 8);
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    type Rendered = Vec<Option<(String, PlannedFile)>>;
-    let rendered: Vec<Result<Rendered>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| render_all(part, project, standard, &renderer)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a render thread does not panic"))
-            .collect()
-    });
+    let rendered =
+        crate::parallel::map_chunks(&jobs, |part| render_all(part, project, standard, &renderer));
     for part in rendered {
         files.extend(part?.into_iter().flatten());
     }

@@ -11,9 +11,6 @@
 //! which holds copies of rendered files) are not.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
-
-use ignore::WalkState;
 
 use serde::Serialize;
 
@@ -103,9 +100,10 @@ pub(crate) struct Discovered<T> {
     pub files: Vec<(Found, T)>,
 }
 
-/// Every file under `path` that the standard covers, each passed to `load` as soon as it is
-/// found (the walk runs on a few threads, so reading and parsing overlap with walking);
-/// sorted by path. `path` may be a file. `load` returning `None` drops the file (it
+/// Every file under `path` that the standard covers, each passed to `load`, sorted by path.
+/// The walk itself is serial (on a repository's few hundred entries the `ignore` crate's
+/// parallel walker spends more time waking its idle threads than walking); the loads, which
+/// read and parse, are spread over the cores. `path` may be a file. `load` returning `None` drops the file (it
 /// vanished or could not be read between the listing and the read).
 pub(crate) fn discover<T: Send>(
     path: &Path,
@@ -158,47 +156,33 @@ fn walk<T: Send>(
     root: &Path,
     load: &(impl Fn(&Found) -> Option<T> + Sync),
 ) -> Result<Vec<(Found, T)>> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .ignore(false)
         .git_global(false)
         .require_git(false)
-        .threads(threads.min(4))
         .filter_entry(|e| {
             let skip = e.depth() > 0
                 && e.file_type().is_some_and(|t| t.is_dir())
                 && matches!(e.file_name().to_str(), Some(".git" | ".berth"));
             !skip
         })
-        .build_parallel();
-    let found: Mutex<Vec<(Found, T)>> = Mutex::new(Vec::new());
-    let failure: Mutex<Option<String>> = Mutex::new(None);
-    walker.run(|| {
-        Box::new(|entry| {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    lock(&failure).get_or_insert(e.to_string());
-                    return WalkState::Quit;
-                }
-            };
-            let file = classify(root, entry.path(), entry.file_type());
-            if let Some((file, loaded)) = file.and_then(|f| load(&f).map(|l| (f, l))) {
-                lock(&found).push((file, loaded));
-            }
-            WalkState::Continue
-        })
-    });
-    if let Some(e) = lock(&failure).take() {
-        return Err(Error::Usage {
+        .build();
+    let mut found = Vec::new();
+    for entry in walker {
+        let entry = entry.map_err(|e| Error::Usage {
             message: format!("cannot read {}: {e}", root.display()),
             fix: "check the folder's permissions".into(),
-        });
+        })?;
+        found.extend(classify(root, entry.path(), entry.file_type()));
     }
-    let mut files = found.into_inner().unwrap_or_else(PoisonError::into_inner);
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
+    found.sort();
+    let loaded = crate::parallel::map(&found, load);
+    Ok(found
+        .into_iter()
+        .zip(loaded)
+        .filter_map(|(file, loaded)| Some((file, loaded?)))
+        .collect())
 }
 
 /// A file the standard covers, if `path` (under `root`) is one.
@@ -218,11 +202,6 @@ fn classify(root: &Path, path: &Path, file_type: Option<std::fs::FileType>) -> O
         relative,
         kind,
     })
-}
-
-/// A mutex's value even if another thread panicked holding it (the walk then fails anyway).
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

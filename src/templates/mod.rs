@@ -119,25 +119,9 @@ impl TemplateSet {
             .map(|(p, t)| (p.as_str(), t.as_ref()));
         let used = sources.filter_map(|s| self.files.get(s).map(|t| (s, t.as_ref())));
         let mut all: Vec<(&str, &str)> = partials.chain(used).collect();
-        // Largest first, dealt out in turn: the threads get about the same number of bytes.
+        // Largest first, handed out to whichever thread is free: about the same work each.
         all.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .clamp(1, 8);
-        let parsed: Vec<tera::Result<Vec<(String, tera::Template)>>> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|t| {
-                        let share: Vec<(&str, &str)> =
-                            all.iter().copied().skip(t).step_by(threads).collect();
-                        scope.spawn(move || parse_all(&share))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("a parse thread does not panic"))
-                    .collect()
-            });
+        let parsed = crate::parallel::map(&all, |(name, text)| parse(name, text));
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         filters::register(&mut tera);
@@ -145,8 +129,9 @@ impl TemplateSet {
             path: "(templates)".into(),
             message: error_chain(&e),
         };
-        for templates in parsed {
-            tera.templates.extend(templates.map_err(fail)?);
+        for template in parsed {
+            let (name, template) = template.map_err(fail)?;
+            tera.templates.insert(name, template);
         }
         tera.build_inheritance_chains().map_err(fail)?;
         tera.check_macro_files().map_err(fail)?;
@@ -155,15 +140,10 @@ impl TemplateSet {
 }
 
 /// Parses each `(name, text)`, as `Tera::add_raw_templates` would.
-fn parse_all(templates: &[(&str, &str)]) -> tera::Result<Vec<(String, tera::Template)>> {
-    templates
-        .iter()
-        .map(|(name, text)| {
-            tera::Template::new(name, None, text)
-                .map(|t| ((*name).to_string(), t))
-                .map_err(|e| tera::Error::chain(format!("Failed to parse '{name}'"), e))
-        })
-        .collect()
+fn parse(name: &str, text: &str) -> tera::Result<(String, tera::Template)> {
+    tera::Template::new(name, None, text)
+        .map(|t| (name.to_string(), t))
+        .map_err(|e| tera::Error::chain(format!("Failed to parse '{name}'"), e))
 }
 
 /// The parsed templates of one plan.
