@@ -18,6 +18,7 @@ mod kubernetes_tree;
 mod merge_props;
 mod readme;
 mod regenerate;
+mod repository;
 mod safety;
 mod scripts;
 mod support;
