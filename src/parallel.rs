@@ -10,7 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// How many threads to use for `jobs` pieces of work: one per core, at most 8, never more
 /// than there are pieces.
 pub(crate) fn threads(jobs: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // Asked once: the standard library reads the cgroup's CPU quota from /proc and /sys on
+    // every call.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from));
     cores.clamp(1, 8).min(jobs.max(1))
 }
 

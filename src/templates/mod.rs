@@ -112,13 +112,22 @@ impl TemplateSet {
     /// inheritance and macros as that function would. (`Tera::templates` is public but hidden
     /// from Tera's docs; Cargo.lock pins the Tera release this is written against.)
     pub fn renderer<'a>(&'a self, sources: impl Iterator<Item = &'a str>) -> Result<Renderer> {
-        let partials = self
-            .files
-            .iter()
-            .filter(|(p, _)| p.starts_with(PARTIALS))
-            .map(|(p, t)| (p.as_str(), t.as_ref()));
-        let used = sources.filter_map(|s| self.files.get(s).map(|t| (s, t.as_ref())));
-        let mut all: Vec<(&str, &str)> = partials.chain(used).collect();
+        let mut all: Vec<(&str, &str)> = sources
+            .filter_map(|s| self.files.get_key_value(s))
+            .map(|(p, t)| (p.as_str(), t.as_ref()))
+            .collect();
+        // The partials they name (`{% include "partials/..." %}`, `{% import ... %}`), and the
+        // partials those name: a partial nothing uses is never parsed.
+        let mut next = 0;
+        while let Some(&(_, text)) = all.get(next) {
+            next += 1;
+            for name in partials_named(text) {
+                let known = all.iter().any(|(p, _)| *p == name);
+                if let Some((p, t)) = self.files.get_key_value(name).filter(|_| !known) {
+                    all.push((p.as_str(), t.as_ref()));
+                }
+            }
+        }
         // Largest first, handed out to whichever thread is free: about the same work each.
         all.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
         let parsed = crate::parallel::map(&all, |(name, text)| parse(name, text));
@@ -137,6 +146,20 @@ impl TemplateSet {
         tera.check_macro_files().map_err(fail)?;
         Ok(Renderer { tera })
     }
+}
+
+/// The `partials/...` templates a template's text names in quotes (single or double), as an
+/// `include`, `import` or `extends` does. A name Tera would not find stays an error at render
+/// time, as before; a partial named only in a comment is parsed for nothing, which is harmless.
+fn partials_named(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices(PARTIALS).filter_map(|(at, _)| {
+        let quote = text[..at]
+            .chars()
+            .next_back()
+            .filter(|c| matches!(c, '"' | '\''))?;
+        let len = text[at..].find(quote)?;
+        Some(&text[at..at + len])
+    })
 }
 
 /// Parses each `(name, text)`, as `Tera::add_raw_templates` would.
@@ -217,6 +240,25 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partials_are_found_by_the_names_templates_give_them() {
+        let text = "{% import \"partials/compose.tera\" as c %}\n\
+                    {% include 'partials/env_body.tera' %} partials/bare.tera\n";
+        let names: Vec<&str> = partials_named(text).collect();
+        assert_eq!(names, ["partials/compose.tera", "partials/env_body.tera"]);
+    }
+
+    #[test]
+    fn a_renderer_parses_the_partials_its_templates_name_and_no_other() {
+        let set = TemplateSet::load(None).unwrap();
+        let renderer = set
+            .renderer(["docker-compose.yml.tera"].into_iter())
+            .unwrap();
+        let names: Vec<&str> = renderer.tera.get_template_names().collect();
+        assert!(names.contains(&"partials/compose.tera"), "{names:?}");
+        assert!(!names.contains(&"partials/kubernetes.tera"), "{names:?}");
+    }
 
     #[test]
     fn only_tera_files_are_rendered_and_partials_produce_nothing() {
