@@ -6,7 +6,7 @@ tree for a regenerate), timed in the same run as berth, interleaved with it (ber
 cp, ...), median of RUNS each. Ratios, not milliseconds: absolute times drift on a shared
 machine, the ratio of two interleaved medians much less.
 
-    bench/speed.py [--berth PATH] [--runs N] [--readme README.md]
+    bench/speed.py [--berth PATH] [--runs N] [--settle SECONDS] [--unmet NAME,...] [--readme README.md]
 
 Bars (issue "Tests that can fail"): new <= 2.0x, init <= 2.0x, generate 200 services with
 every service changed <= 1.5x, generate 200 services with nothing changed <= 1.0x. Exit 1 when
@@ -15,7 +15,12 @@ a bar is exceeded, with the figures printed; --readme FILE replaces the table be
 this command beside it, and shows no figure a script did not print).
 
 Scratch trees are never deleted between timed runs (ext4 slows file creation for a while after
-a mass delete); they go when the run ends.
+a mass delete); they go when the run ends. Right after a mass delete (a test suite's temporary
+folders), creating files is slow for both berth and `cp`, and berth's ratios look better than
+they are; --settle 60 waits out that state before each scenario, for figures worth quoting.
+
+--unmet lists bars known not to be met (each named in the issue that tracks it): their rows
+still print EXCEEDED, but do not fail the run; every other bar does.
 """
 
 from __future__ import annotations
@@ -47,10 +52,11 @@ def run(cmd: list[str]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def settle() -> None:
-    """Let the set-up's writes reach the disk before anything is timed."""
+def settle(seconds: float) -> None:
+    """Let the set-up's writes reach the disk (and, given time, ext4 forget its recent
+    deletes) before anything is timed."""
     subprocess.run(["sync"], check=True)
-    time.sleep(1.0)
+    time.sleep(seconds)
 
 
 def copy_of(files: list[Path], src: Path, dest: Path) -> None:
@@ -151,10 +157,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--berth", default="target/release/berth")
     parser.add_argument("--runs", type=int, default=11, help="runs of each command (>= 9)")
+    parser.add_argument("--settle", type=float, default=1.0, help="seconds of quiet before each scenario")
+    parser.add_argument("--unmet", default="", help="comma-separated bars known not to be met (they do not fail the run)")
     parser.add_argument("--readme", help="rewrite the speed table of this README")
     opts = parser.parse_args()
     if opts.runs < 9:
         parser.error("--runs must be at least 9")
+    unmet = {name for name in opts.unmet.split(",") if name}
+    if unmet - BARS.keys():
+        parser.error(f"--unmet: no such bar: {', '.join(sorted(unmet - BARS.keys()))}")
     berth = str(Path(opts.berth).resolve())
     version = subprocess.run([berth, "--version"], check=True, capture_output=True, text=True).stdout.strip()
     work = Path(tempfile.mkdtemp(prefix="berth-bench-"))
@@ -164,28 +175,32 @@ def main() -> int:
         all_scenarios = scenarios(berth, work)
         # The no-op regenerate follows the last changed run's writes, which must settle.
         for scenario in all_scenarios:
-            settle()
+            settle(opts.settle)
             if scenario.name == "generate-no-op":
                 subprocess.run([berth, "-C", str(work / "big"), "generate"], check=True, stdout=subprocess.DEVNULL)
-                settle()
+                settle(opts.settle)
             berth_ms, cp_ms = measure(scenario, work, opts.runs)
             ratio = berth_ms / cp_ms
             bar = BARS[scenario.name]
             ok = ratio <= bar
             rows.append((scenario.name, scenario.files, berth_ms, cp_ms, ratio, bar, ok))
-            if not ok:
+            if not ok and scenario.name not in unmet:
                 failed.append(scenario.name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    header = f"{version}; {os.cpu_count()} cores, {platform.machine()}; median of {opts.runs} interleaved runs each"
+    header = (
+        f"{version}; {os.cpu_count()} cores, {platform.machine()}; median of {opts.runs} "
+        f"interleaved runs each, {opts.settle:g} s of quiet before each command"
+    )
     lines = [
         "| command | files written | berth | `cp -r` of the same files | ratio | bar |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, files, b_ms, c_ms, ratio, bar, ok in rows:
+        verdict = "ok" if ok else "EXCEEDED (known: not met yet)" if name in unmet else "EXCEEDED"
         lines.append(
-            f"| {name} | {files} | {b_ms:.1f} ms | {c_ms:.1f} ms | {ratio:.2f}x | <= {bar:.1f}x {'ok' if ok else 'EXCEEDED'} |"
+            f"| {name} | {files} | {b_ms:.1f} ms | {c_ms:.1f} ms | {ratio:.2f}x | <= {bar:.1f}x {verdict} |"
         )
     print(header)
     print("\n".join(lines))
@@ -197,6 +212,9 @@ def main() -> int:
         _, tail = rest.split(end, 1)
         table = f"{header}\n\n" + "\n".join(lines) + "\n"
         readme.write_text(head + begin + table + end + tail, encoding="utf-8")
+    known = [row[0] for row in rows if not row[6] and row[0] in unmet]
+    if known:
+        print(f"speed bars known not to be met (--unmet): {', '.join(known)}", file=sys.stderr)
     if failed:
         print(f"speed bars exceeded: {', '.join(failed)}", file=sys.stderr)
         return 1
