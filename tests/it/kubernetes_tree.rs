@@ -244,8 +244,7 @@ fn every_container_gets_the_same_environment_under_compose_and_kustomize() {
         })
         .unwrap();
     assert_eq!(config["data"]["LOG_LEVEL"], r#"  it's $5 # "q" \ 'x'  "#);
-    crate::common::compose_bin();
-    let out = Command::new(crate::common::validators_dir().join("bin/python"))
+    let out = Command::new(crate::common::installed_validators().join("bin/python"))
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/compare-container-env.py"))
         .arg(dir)
         .arg(dir)
