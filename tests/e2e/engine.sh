@@ -11,7 +11,8 @@
 #      E2E_STORAGE_DRIVER (default: dockerd picks; overlay2 on ext4),
 #      E2E_DOCKER_MTU (default: MTU of the default-route interface if < 1500),
 #      E2E_COMPOSE_VERSION (2.40.3), E2E_DOCKERD_ARGS (extra dockerd flags).
-# Always use /usr/bin/docker with DOCKER_BUILDKIT=1 (see lib.sh).
+# The docker CLI is chosen by lib.sh's select_docker (the first on PATH that builds with
+# BuildKit), again after docker.io is installed.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -43,6 +44,12 @@ install_packages() {
     else
         log "  docker.io and debootstrap already installed"
     fi
+    # The CLI chosen when lib.sh was sourced may predate docker.io's (a newer client earlier
+    # on PATH that refuses BuildKit builds without buildx): choose again now.
+    select_docker
+    [[ $DOCKER_CAN_BUILDKIT -eq 1 ]] \
+        || die "no docker CLI on PATH builds with BuildKit ($DOCKER: client 23+ without the buildx plugin); install buildx or put Debian's /usr/bin/docker first"
+    log "  docker CLI: $DOCKER"
 }
 
 # cgroups: dockerd/runc need a mounted cgroup hierarchy (v1 or v2).

@@ -2,17 +2,44 @@
 # Shared helpers for the berth end-to-end scripts. Source it; do not run it.
 # shellcheck disable=SC2034  # variables are used by the scripts that source this file
 
-# Debian's CLI when it is installed: /usr/local/bin/docker (earlier on PATH on dev
-# VMs) refuses BuildKit builds without the buildx plugin, while Debian's 20.10 CLI
-# builds with its built-in BuildKit client. Elsewhere (Docker Desktop, docker-ce with
-# buildx) the `docker` on PATH. Override with E2E_DOCKER.
-if [[ -n ${E2E_DOCKER:-} ]]; then
-    DOCKER=$E2E_DOCKER
-elif [[ -x /usr/bin/docker ]]; then
-    DOCKER=/usr/bin/docker
-else
-    DOCKER=$(command -v docker || echo /usr/bin/docker)
-fi
+# The docker CLI: the first `docker` on PATH that can build with BuildKit, since every
+# Dockerfile uses RUN --mount. A client older than 23.0 (Debian's docker.io 20.10) has the
+# BuildKit client built in; a newer one needs the buildx plugin and otherwise refuses
+# DOCKER_BUILDKIT=1 builds (dev VMs have such a client in /usr/local/bin, earlier on PATH
+# than Debian's). E2E_DOCKER overrides. When no CLI on PATH qualifies, DOCKER is the first
+# `docker` on PATH (or plain `docker`) and DOCKER_CAN_BUILDKIT=0.
+#
+# Call select_docker again after anything that installs a CLI (engine.sh start installs
+# docker.io): a choice made before the install would keep the CLI that cannot build.
+docker_cli_builds() {
+    local cli=$1 version
+    "$cli" buildx version >/dev/null 2>&1 && return 0
+    # `docker version` prints the client version even when no daemon answers (and exits 1).
+    version=$("$cli" version --format '{{.Client.Version}}' 2>/dev/null || true)
+    version=${version%%.*}
+    [[ $version =~ ^[0-9]+$ ]] && ((version < 23))
+}
+
+select_docker() {
+    DOCKER_CAN_BUILDKIT=1
+    if [[ -n ${E2E_DOCKER:-} ]]; then
+        DOCKER=$E2E_DOCKER
+        return 0
+    fi
+    local dir first=""
+    local IFS=:
+    for dir in $PATH; do
+        [[ -n $dir && -x $dir/docker && -f $dir/docker ]] || continue
+        [[ -n $first ]] || first=$dir/docker
+        if docker_cli_builds "$dir/docker"; then
+            DOCKER=$dir/docker
+            return 0
+        fi
+    done
+    DOCKER=${first:-docker}
+    DOCKER_CAN_BUILDKIT=0
+}
+select_docker
 export DOCKER_BUILDKIT=1
 
 E2E_STATE=${E2E_STATE:-/tmp/berth-e2e}

@@ -8,6 +8,7 @@
 mod audit;
 mod cli_errors;
 mod common;
+mod e2e_harness;
 mod edges;
 mod env_merge;
 mod env_roundtrip;
