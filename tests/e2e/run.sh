@@ -50,7 +50,9 @@
 #      otherwise the cold build uses --no-cache), E2E_HEALTH_TIMEOUT (300s),
 #      E2E_PULL_TIMEOUT (20s), E2E_PODMAN=auto|0 (0: no podman step),
 #      E2E_STOP_AFTER=STEP (stop after that step, exit 3: for debugging and the harness's
-#      own tests), E2E_ENGINE_SH (a stand-in for engine.sh: the harness's own tests).
+#      own tests), E2E_SKIP=STEP,STEP (skip steps while debugging a later one; reported NOT
+#      RUN; later steps may need what a skipped one does), E2E_ENGINE_SH (a stand-in for
+#      engine.sh: the harness's own tests).
 # Exit status: 0 every check passed (checks NOT RUN are listed), 1 a step or a check failed,
 # 2 usage, 3 stopped by E2E_STOP_AFTER, 130 interrupted.
 set -euo pipefail
@@ -152,6 +154,10 @@ timed() {
     local name=$1 t0
     shift
     step "$name"
+    if [[ ,${E2E_SKIP:-}, == *",$name,"* ]]; then
+        check_not_run "step $name" "skipped (E2E_SKIP)"
+        return 0
+    fi
     t0=$(now_us)
     "$@"
     STEP_NAMES+=("$name")
@@ -251,8 +257,8 @@ print_summary() {
     echo
     if [[ -n $STOPPED_AFTER ]]; then
         echo "E2E STOPPED after step \"$STOPPED_AFTER\" (E2E_STOP_AFTER): not a full run; $FAILED_CHECKS check(s) failed so far"
-    elif [[ $rc -ne 0 ]]; then
-        echo "E2E FAILED in step \"$E2E_STEP\": ${E2E_FAILURE:-exit status $rc} (logs: $LOGS)"
+    elif [[ $STEP_RC -ne 0 ]]; then
+        echo "E2E FAILED in step \"$E2E_STEP\": ${E2E_FAILURE:-exit status $STEP_RC} (logs: $LOGS)"
     elif [[ $FAILED_CHECKS -gt 0 ]]; then
         echo "E2E FAILED: $FAILED_CHECKS check(s) failed (logs: $LOGS)"
     elif [[ $NOT_RUN_CHECKS -gt 0 ]]; then
@@ -263,10 +269,13 @@ print_summary() {
     echo "==========================================================================================="
 }
 
+STEP_RC=0 # the exit status the steps ended with (before failed checks turn 0 into 1)
 cleanup() {
     local rc=$?
     trap - ERR
     set +e
+    STEP_RC=$rc
+    [[ -z $STOPPED_AFTER ]] || STEP_RC=0
     if [[ -n $STOPPED_AFTER ]]; then
         rc=3
         [[ $FAILED_CHECKS -gt 0 ]] && rc=1
@@ -400,6 +409,7 @@ step_render() {
         BERTH="${CARGO_TARGET_DIR:-$ROOT/target}/release/berth"
     fi
     [[ -x $BERTH ]] || die "berth binary $BERTH is not executable"
+    BERTH=$(readlink -f "$BERTH") # absolute: the quickstart links to it from another folder
     log "  $BERTH ${BERTH_ARGS[*]} init $P --preset mvp --yes"
     "$BERTH" "${BERTH_ARGS[@]}" init "$P" --preset mvp --yes >"$LOGS/berth-init.log" 2>&1 || {
         show_tail "$LOGS/berth-init.log"

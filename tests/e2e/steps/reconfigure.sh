@@ -21,9 +21,11 @@ RECONF_PORT=8012
 # spawn_main children of the supervisor; a single-worker uvicorn has none and counts as 1).
 uvicorn_workers() {
     "$DOCKER" exec "$1" python3 -c '
-import glob
+import glob, os
 workers = 0
 for path in glob.glob("/proc/[0-9]*/cmdline"):
+    if path == f"/proc/{os.getpid()}/cmdline":
+        continue  # this script, whose own text names spawn_main
     try:
         with open(path, "rb") as f:
             if b"spawn_main" in f.read():
