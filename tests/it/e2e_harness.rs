@@ -1,6 +1,6 @@
 //! The end-to-end harness's own choices, tested without a Docker engine: stub `docker` CLIs on
 //! a fake PATH and a stand-in for `engine.sh` (issue 9). On a fresh machine the only `docker`
-//! on PATH may be a newer client without buildx, which refuses BuildKit builds, until
+//! on PATH may be a newer client without `buildx`, which refuses `BuildKit` builds, until
 //! `engine.sh` installs Debian's docker.io; the harness must choose its CLI after that, and
 //! must stop the daemon it started when the engine step fails half-way.
 
@@ -77,7 +77,7 @@ fn fake_path(root: &Path, dirs: &[&Path]) -> String {
     parts.join(":")
 }
 
-/// `source lib.sh` under `path`; returns "DOCKER DOCKER_CAN_BUILDKIT".
+/// `source lib.sh` under `path`; returns `"$DOCKER $DOCKER_CAN_BUILDKIT"`.
 fn lib_choice(path: &str, e2e_docker: Option<&str>) -> String {
     let mut cmd = Command::new("/bin/bash");
     cmd.env_clear()
