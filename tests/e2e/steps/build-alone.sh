@@ -139,7 +139,9 @@ build_alone() {
     if [[ ${#failures[@]} -eq 0 ]]; then
         check_pass "build alone ($method)" "$total builds through $what, every service first, in the middle and last: all built ($how)"
     else
-        check_fail "build alone ($method)" "${#failures[@]} of $total builds through $what failed ($how): $(printf '%s; ' "${failures[@]}")"
+        local shown=("${failures[@]:0:4}") more=""
+        [[ ${#failures[@]} -le 4 ]] || more=" +$((${#failures[@]} - 4)) more (logs: $LOGS/alone-$method-*.log)"
+        check_fail "build alone ($method)" "${#failures[@]} of $total builds through $what failed ($how): $(printf '%s; ' "${shown[@]}")$more"
     fi
 }
 
