@@ -455,6 +455,16 @@ for name, svc in sorted(cfg["services"].items()):
     done
 }
 
+# note_images SERVICE...: remember the images now tagged for these services, so cleanup removes
+# them once a later build has moved the tag on (they would stay behind untagged).
+note_images() {
+    local svc id
+    for svc in "$@"; do
+        id=$("$DOCKER" image inspect -f '{{.Id}}' "${IMAGE_OF[$svc]}" 2>/dev/null) || continue
+        UNTAGGED_IMAGE_IDS+=("$id")
+    done
+}
+
 image_ids() {
     local svc
     for svc in "${SERVICES[@]}"; do
@@ -494,6 +504,7 @@ step_cold_build() {
     "${VERIFY[@]}" build --parallel "${extra[@]}" --log "$LOGS/build-cold.log" \
         || die "verify-stack.py build failed (table above; log: $LOGS/build-cold.log)"
     COLD_US=$(($(now_us) - t0))
+    note_images "${SERVICES[@]}"
     log "  cold build: $(secs "$COLD_US")s"
 }
 
@@ -521,6 +532,7 @@ step_rebuild() {
     "${VERIFY[@]}" build --parallel --log "$LOGS/build-rebuild.log" \
         || die "verify-stack.py build after the code change failed (log: $LOGS/build-rebuild.log)"
     REBUILD_US=$(($(now_us) - t0))
+    note_images "${SERVICES[@]}"
     after=$(image_ids)
     local old new changed=() same=()
     while read -r svc old; do
@@ -553,6 +565,7 @@ naive_build() {
         show_tail "$1"
         die "the naive single-stage build failed (log: $1)"
     }
+    UNTAGGED_IMAGE_IDS+=("$("$DOCKER" image inspect -f '{{.Id}}' "$NAIVE_IMAGE")")
 }
 
 step_naive_build() {

@@ -89,7 +89,10 @@ header_build() {
 build_one() {
     local method=$1 svc=$2 log=$3
     case $method in
-        compose) dc_dev build "$svc" >"$log" 2>&1 ;;
+        compose)
+            dc_dev build "$svc" >"$log" 2>&1 || return 1
+            note_images "$svc"
+            ;;
         header)
             local rc=0
             header_build docker "$svc" "$log" || rc=$?

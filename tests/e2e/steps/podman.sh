@@ -33,7 +33,7 @@ podman_env_files() {
 podman_base_image() {
     local want have
     want=$("$DOCKER" image inspect -f '{{.Id}}' "$PY_IMAGE")
-    have=$(podman image inspect --format '{{.Id}}' "docker.io/library/$PY_IMAGE" 2>/dev/null || true)
+    have=$(podman image inspect --format '{{.Id}}' "$PY_IMAGE" 2>/dev/null || true)
     if [[ ${want#sha256:} != "${have#sha256:}" ]]; then
         log "  docker save $PY_IMAGE | podman load"
         "$DOCKER" save "$PY_IMAGE" | podman load >>"$LOGS/podman-load.log" 2>&1 \
@@ -56,6 +56,14 @@ step_podman() {
     PODMAN_NOTE="podman $(podman version --format '{{.Client.Version}}')"
     log "  $PODMAN_NOTE; documented command, e.g.: $(header_command podman "${SERVICES[0]}")"
     IMAGES_BUILT=1
+    local cache="podman's build cache kept (E2E_PRUNE=1 empties it)"
+    if prune_allowed; then
+        # Like the docker orders, from an empty build cache. It also keeps a stale cache out:
+        # podman 4.3.1 built from stage images cached before podman was reinstalled fails
+        # RUN --mount=type=bind,from=builder ("couldn't find .../merged/wheels").
+        podman image prune -f >>"$LOGS/podman-prune.log" 2>&1 || die "podman image prune failed (log: $LOGS/podman-prune.log)"
+        cache="from an empty podman build cache"
+    fi
     podman_base_image
     local svc t0 hc found failed=() missing=() envs=() built=()
     for svc in "${SERVICES[@]}"; do
@@ -82,9 +90,9 @@ step_podman() {
     control_hc=$(podman_healthcheck "$BUILT_ID")
     local what="the headers' podman build command: ${#built[@]}/${#SERVICES[@]} built"
     if [[ ${#failed[@]} -gt 0 ]]; then
-        check_fail "podman build" "$what; failed: $(printf '%s; ' "${failed[@]}")"
+        check_fail "podman build" "$what, $cache; failed: $(printf '%s; ' "${failed[@]}")"
     else
-        check_pass "podman build" "$what (${built[*]})"
+        check_pass "podman build" "$what (${built[*]}), $cache"
     fi
     if [[ $control_hc == *healthcheck.py* ]]; then
         check_fail "podman HEALTHCHECK" "the control built without --format docker kept its HEALTHCHECK: the check cannot tell, or the flag is not what keeps it"

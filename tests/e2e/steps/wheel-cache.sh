@@ -25,6 +25,7 @@ berth_build() {
         show_tail "$1"
         die "docker build of $svc failed (log: $1)"
     }
+    note_images "$svc"
 }
 
 # wheel_row NAME CHANGE-FUNCTION: apply the change, time both rebuilds, record the row; sets
