@@ -4,38 +4,38 @@
 #
 # The websocket services are the ones whose app declares a WebSocket route
 # (`@app.websocket("/ws")`, the echo endpoint berth seeds for kind = "websocket"); their
-# gateway route comes from ROUTES in the generated scripts/verify-stack.py. For each, the
+# gateway route is their berth.route label in the Compose configuration. For each, the
 # stdlib-only tests/e2e/ws-echo.py opens ws://localhost:<gateway port><route><path>: handshake
 # 101 with the right accept key, a text frame echoed back. Control: the same probe against an
 # HTTP-only service's route must fail (no upgrade), or the check could not fail.
 
-# websocket_routes: "SERVICE URL-PATH HTTP-CONTROL-PATH" lines for the websocket services.
+# websocket_routes ENV: "SERVICE URL-PATH HTTP-CONTROL-PATH" lines for the websocket services,
+# their gateway routes read from the berth.route labels of that environment's Compose
+# configuration (as verify-stack.py reads them).
 websocket_routes() {
-    local args=() svc
+    local dc=(dc_dev) args=() svc
+    [[ $1 == prod ]] && dc=(dc_prod)
     for svc in "${SERVICES[@]}"; do
         args+=("$svc" "$(dirname "${DOCKERFILE_OF[$svc]}")/app")
     done
-    python3 - "$P/scripts/verify-stack.py" "${args[@]}" <<'PY'
-import ast, pathlib, re, sys
-script, pairs = sys.argv[1], sys.argv[2:]
-routes = {}
-for node in ast.parse(pathlib.Path(script).read_text(encoding="utf-8")).body:
-    if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if any(isinstance(t, ast.Name) and t.id == "ROUTES" for t in targets):
-            routes = ast.literal_eval(node.value)
+    "${dc[@]}" config --format json | python3 -c '
+import json, pathlib, re, sys
+services = json.load(sys.stdin)["services"]
+pairs = sys.argv[1:]
 ws, http = [], []
 for svc, app in zip(pairs[::2], pairs[1::2]):
+    labels = services.get(svc, {}).get("labels") or {}
+    route = labels.get("berth.route")
     paths = []
     for py in sorted(pathlib.Path(app).glob("*.py")):
-        paths += re.findall(r'@app\.websocket\(\s*"([^"]+)"', py.read_text(encoding="utf-8"))
-    if svc not in routes:
-        continue
-    (ws if paths else http).append((svc, routes[svc], paths[:1]))
+        paths += re.findall(r"@app\.websocket\(\s*\"([^\"]+)\"", py.read_text(encoding="utf-8"))
+    if paths and not route:
+        sys.exit(f"{svc} declares a WebSocket route but has no berth.route label")
+    if route:
+        (ws if paths else http).append((svc, route, paths[:1]))
 control = http[0][1] + "/ws" if http else ""
 for svc, route, paths in ws:
-    print(svc, route + paths[0], control)
-PY
+    print(svc, route + paths[0], control)' "${args[@]}"
 }
 
 # gateway_port ENV: the host port the gateway publishes in that environment's configuration.
@@ -51,10 +51,13 @@ for port in json.load(sys.stdin)["services"]["gateway"].get("ports") or []:
 
 # check_websockets ENV: every websocket service echoes through the gateway; the control fails.
 check_websockets() {
-    local env=$1 port lines svc path control out bad=() good=()
+    local env=$1 port lines line svc path control out bad=() good=()
     port=$(gateway_port "$env")
     [[ -n $port ]] || die "the gateway publishes no port in $env"
-    mapfile -t lines < <(websocket_routes)
+    local routes
+    routes=$(websocket_routes "$env") || die "cannot read the websocket routes from the $env configuration"
+    mapfile -t lines <<<"$routes"
+    [[ -n $routes ]] || lines=()
     if [[ ${#lines[@]} -eq 0 ]]; then
         check_fail "websocket ($env)" "no service declares a WebSocket route (the mvp preset's channel-service should)"
         return 0
