@@ -245,6 +245,7 @@ print_summary() {
     if [[ ${#CHECK_LINES[@]} -gt 0 ]]; then
         echo
         for line in "${CHECK_LINES[@]}"; do echo "$line"; done
+        echo "checks: $((${#CHECK_LINES[@]} - FAILED_CHECKS - NOT_RUN_CHECKS)) passed, $FAILED_CHECKS failed, $NOT_RUN_CHECKS not run"
     fi
     if [[ ${#STEP_NAMES[@]} -gt 0 ]]; then
         echo
