@@ -113,3 +113,41 @@ fn the_wizard_session_transcript_is_what_the_terminal_shows() {
     screen.process(w.output());
     assert_matches("wizard-session", &expected, &screen.screen().contents());
 }
+
+/// The commands of the README's quickstart block (between `<!-- quickstart:begin -->` and
+/// `<!-- quickstart:end -->`), without the `berth init` line that starts it.
+fn quickstart_block() -> (String, Vec<String>) {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("<!-- quickstart:begin -->\n```sh\n")
+        .expect("README has no quickstart block")
+        + "<!-- quickstart:begin -->\n```sh\n".len();
+    let end = start + readme[start..].find("```\n<!-- quickstart:end -->").unwrap();
+    let mut lines = readme[start..end].lines().map(str::to_string);
+    let init = lines.next().expect("the quickstart block is empty");
+    (init, lines.collect())
+}
+
+/// `berth init` ends by printing the next commands (build, up, health, gateway, down); the
+/// README's quickstart block is that `berth init` line followed by exactly those commands, so a
+/// change to either shows here. The e2e (tests/e2e/steps/quickstart.sh) runs the block.
+#[test]
+fn the_quickstart_block_is_what_berth_init_prints_next() {
+    let (init, expected) = quickstart_block();
+    let dir = tempdir();
+    let out = run(dir.path(), &init);
+    assert!(out.status.success(), "{init}: {}", stderr(&out));
+    let printed = stdout(&out);
+    let next: Vec<String> = printed
+        .lines()
+        .skip_while(|l| !l.starts_with("Next: "))
+        .skip(1)
+        .map(|l| l.trim().to_string())
+        .collect();
+    assert!(!next.is_empty(), "{init} printed no next steps:\n{printed}");
+    assert_eq!(
+        expected, next,
+        "README quickstart block (left) differs from what `{init}` prints next (right)"
+    );
+}
