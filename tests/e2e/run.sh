@@ -2,10 +2,13 @@
 # berth end-to-end test: the generated mvp stack on a real Docker engine, with the container
 # standard's targets measured. See tests/e2e/README.md.
 #
-# Usage: tests/e2e/run.sh [--berth PATH] [--keep]
+# Usage: tests/e2e/run.sh [--berth PATH] [--keep] [--readme FILE]
 #   --berth PATH  the berth binary to test (default: `cargo build --release`, then
 #                 target/release/berth)
 #   --keep        leave the stack running, the images and the work folder in place
+#   --readme FILE after a run that passed, write its summary into FILE between the lines
+#                 <!-- e2e-summary:begin --> and <!-- e2e-summary:end --> (the README's
+#                 figures are this script's output, never typed by hand)
 #
 # Steps (each timed; the first that breaks stops the run with its name and reason):
 #   engine          a Docker daemon and Compose v2 (tests/e2e/engine.sh start when none answers);
@@ -69,20 +72,27 @@ done
 
 BERTH=${E2E_BERTH:-}
 KEEP=${E2E_KEEP:-0}
+README_OUT=""
+usage_line="usage: $0 [--berth PATH] [--keep] [--readme FILE]"
 while [[ $# -gt 0 ]]; do
     case $1 in
         --berth)
-            [[ -n ${2:-} ]] || { echo "usage: $0 [--berth PATH] [--keep]" >&2; exit 2; }
+            [[ -n ${2:-} ]] || { echo "usage: $0 [--berth PATH] [--keep] [--readme FILE]" >&2; exit 2; }
             BERTH=$2
             shift
             ;;
         --keep) KEEP=1 ;;
+        --readme)
+            [[ -f ${2:-} ]] || { echo "$usage_line: --readme needs an existing file" >&2; exit 2; }
+            README_OUT=$(realpath "$2")
+            shift
+            ;;
         -h | --help)
             sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d'
             exit 0
             ;;
         *)
-            echo "usage: $0 [--berth PATH] [--keep]" >&2
+            echo "usage: $0 [--berth PATH] [--keep] [--readme FILE]" >&2
             exit 2
             ;;
     esac
@@ -118,6 +128,7 @@ STEP_TIMES=()
 CHECK_LINES=()
 FAILED_CHECKS=0
 NOT_RUN_CHECKS=0
+UNMET_CHECKS=0
 STOPPED_AFTER=""
 STARTED_ENGINE=0
 STARTED_PROJECTS=() # Compose projects this run brought up (taken down at cleanup)
@@ -177,6 +188,14 @@ check_fail() {
     CHECK_LINES+=("FAIL  $1: $2")
     FAILED_CHECKS=$((FAILED_CHECKS + 1))
     log "  FAIL $1: $2"
+}
+# check_unmet NAME DETAIL: a bar of the standard this run measured and missed, where the miss is
+# known and explained (README "The real-engine proof"): listed as NOT MET, never counted as a
+# pass; the summary says so, and the run does not fail on it.
+check_unmet() {
+    CHECK_LINES+=("NOT MET  $1: $2")
+    UNMET_CHECKS=$((UNMET_CHECKS + 1))
+    log "  NOT MET $1: $2"
 }
 # check_not_run NAME REASON: a check this run could not make; listed, neither pass nor fail.
 check_not_run() {
@@ -245,7 +264,7 @@ print_summary() {
     if [[ ${#CHECK_LINES[@]} -gt 0 ]]; then
         echo
         for line in "${CHECK_LINES[@]}"; do echo "$line"; done
-        echo "checks: $((${#CHECK_LINES[@]} - FAILED_CHECKS - NOT_RUN_CHECKS)) passed, $FAILED_CHECKS failed, $NOT_RUN_CHECKS not run"
+        echo "checks: $((${#CHECK_LINES[@]} - FAILED_CHECKS - NOT_RUN_CHECKS - UNMET_CHECKS)) passed, $FAILED_CHECKS failed, $UNMET_CHECKS not met (known), $NOT_RUN_CHECKS not run"
     fi
     if [[ ${#STEP_NAMES[@]} -gt 0 ]]; then
         echo
@@ -262,12 +281,31 @@ print_summary() {
         echo "E2E FAILED in step \"$E2E_STEP\": ${E2E_FAILURE:-exit status $STEP_RC} (logs: $LOGS)"
     elif [[ $FAILED_CHECKS -gt 0 ]]; then
         echo "E2E FAILED: $FAILED_CHECKS check(s) failed (logs: $LOGS)"
-    elif [[ $NOT_RUN_CHECKS -gt 0 ]]; then
-        echo "E2E PASSED, except $NOT_RUN_CHECKS check(s) NOT RUN (listed above, with the reason)"
+    elif [[ $NOT_RUN_CHECKS -gt 0 || $UNMET_CHECKS -gt 0 ]]; then
+        echo "E2E PASSED, except $UNMET_CHECKS known bar(s) NOT MET and $NOT_RUN_CHECKS check(s) NOT RUN (listed above)"
     else
         echo "E2E PASSED"
     fi
     echo "==========================================================================================="
+}
+
+# write_readme_summary SUMMARY FILE: the summary (without its banner lines) as a text block
+# between FILE's <!-- e2e-summary:begin --> and <!-- e2e-summary:end --> lines.
+write_readme_summary() {
+    python3 - "$1" "$2" <<'PY'
+import re, sys
+summary = [l for l in open(sys.argv[1], encoding="utf-8").read().splitlines() if not l.startswith("=====")]
+while summary and not summary[0].strip():
+    summary.pop(0)
+path = sys.argv[2]
+text = open(path, encoding="utf-8").read()
+block = "<!-- e2e-summary:begin -->\n```text\n" + "\n".join(summary).rstrip() + "\n```\n<!-- e2e-summary:end -->"
+new, n = re.subn(r"<!-- e2e-summary:begin -->.*?<!-- e2e-summary:end -->", lambda _: block, text, flags=re.S)
+if n != 1:
+    sys.exit(f"{path}: expected one <!-- e2e-summary:begin --> ... <!-- e2e-summary:end --> block, found {n}")
+open(path, "w", encoding="utf-8").write(new)
+print(f"summary written into {path}", file=sys.stderr)
+PY
 }
 
 STEP_RC=0 # the exit status the steps ended with (before failed checks turn 0 into 1)
@@ -294,7 +332,14 @@ cleanup() {
             done
         done
     fi
-    print_summary "$rc"
+    print_summary "$rc" | tee "$E2E_STATE/summary.txt"
+    if [[ -n $README_OUT ]]; then
+        if [[ $rc -eq 0 ]]; then
+            write_readme_summary "$E2E_STATE/summary.txt" "$README_OUT" || log "  WARNING: could not write the summary into $README_OUT"
+        else
+            log "  --readme: the run did not pass; $README_OUT left as it was"
+        fi
+    fi
     if [[ $KEEP == 1 ]]; then
         log "--keep: leaving the stack, images and $RUN_DIR in place"
     else

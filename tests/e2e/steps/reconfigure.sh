@@ -5,13 +5,9 @@
 # container (uvicorn worker processes counted in /proc, before and after) and the service must
 # answer on its new port, directly and through the gateway.
 #
-# The worker count and the port reach Compose through the .env files, whose values berth never
-# changed before ".env files merged key by key" (issue 8). Until that change is in berth, the
-# step is reported NOT RUN (RECONFIGURE_READY=0) and the stack is left untouched; it then only
-# probes, in a copy of the project, whether `berth generate` updates the .env values already,
-# and says so, so the switch is not forgotten once it does.
+# The worker count and the port reach Compose through the .env files, which `berth generate`
+# merges key by key (issue 8): a value still at what berth last wrote follows berth.toml.
 
-RECONFIGURE_READY=1 # 1 once berth's .env files follow berth.toml (issue 8 on main)
 RECONF_WORKERS_SERVICE=auth-service
 RECONF_WORKERS=3
 RECONF_PORT_SERVICE=creator-hub
@@ -64,19 +60,6 @@ env_follows_manifest() {
 }
 
 step_reconfigure() {
-    if [[ $RECONFIGURE_READY -ne 1 ]]; then
-        local probe="$RUN_DIR/reconfigure-probe" state
-        rm -rf "$probe"
-        cp -a "$P" "$probe"
-        if env_follows_manifest "$probe"; then
-            state="but this berth already writes them: set RECONFIGURE_READY=1 in tests/e2e/steps/reconfigure.sh"
-        else
-            state="probed in a copy: berth generate left .env.dev's values as they were"
-        fi
-        rm -rf "$probe"
-        check_not_run "reconfigure" "waits for issue 8 (.env values following berth.toml); $state"
-        return 0
-    fi
     local cid before after configured
     configured=$(env_value "$P/.env.dev" "$(tr 'a-z-' 'A-Z_' <<<"$RECONF_WORKERS_SERVICE")_WORKERS")
     cid=$(dc_dev ps -q "$RECONF_WORKERS_SERVICE")
