@@ -123,7 +123,10 @@ fn quickstart_block() -> (String, Vec<String>) {
         .find("<!-- quickstart:begin -->\n```sh\n")
         .expect("README has no quickstart block")
         + "<!-- quickstart:begin -->\n```sh\n".len();
-    let end = start + readme[start..].find("```\n<!-- quickstart:end -->").unwrap();
+    let end = start
+        + readme[start..]
+            .find("```\n<!-- quickstart:end -->")
+            .unwrap();
     let mut lines = readme[start..end].lines().map(str::to_string);
     let init = lines.next().expect("the quickstart block is empty");
     (init, lines.collect())
