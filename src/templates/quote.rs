@@ -3,7 +3,9 @@
 //! unit-tested here and round-tripped through the real consumers (Docker Compose, python3) in
 //! the integration tests; the Tera filters in `filters.rs` call them.
 
-/// A YAML double-quoted scalar.
+/// A YAML double-quoted scalar that any YAML 1.1 or 1.2 reader reads back exactly: `"` and `\\`
+/// escaped, and every character such a reader would not take literally (control and C1
+/// characters, U+2028/U+2029, a BOM) written as an escape.
 pub fn yaml(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -13,9 +15,11 @@ pub fn yaml(s: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
+            c if (c as u32) < 0x20
+                || (0x7f..=0x9f).contains(&(c as u32))
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') =>
+            {
+                out.push_str(&format!("\\u{:04x}", c as u32));
             }
             c => out.push(c),
         }
@@ -67,38 +71,14 @@ pub fn env_value(s: &str) -> String {
 /// Kustomize splits `KEY=VALUE` at the first `=` (so `=` in a value needs nothing), then removes
 /// one pair of quotes when the value starts and ends with the same quote character: such a value
 /// is wrapped in one more pair of double quotes, which is what gets removed. The item itself is a
-/// YAML double-quoted scalar that any YAML 1.1 or 1.2 reader reads back exactly.
+/// YAML double-quoted scalar (`yaml`).
 pub fn kustomize_literal(key: &str, value: &str) -> String {
     let first = value.chars().next();
     if matches!(first, Some('"' | '\'')) && value.chars().last() == first {
-        yaml_portable(&format!("{key}=\"{value}\""))
+        yaml(&format!("{key}=\"{value}\""))
     } else {
-        yaml_portable(&format!("{key}={value}"))
+        yaml(&format!("{key}={value}"))
     }
-}
-
-/// A YAML double-quoted scalar with every character a YAML 1.1 reader would not take literally
-/// (control and C1 characters, U+2028/U+2029, a BOM) written as an escape.
-fn yaml_portable(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20
-                || (0x7f..=0x9f).contains(&(c as u32))
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') =>
-            {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// An nginx double-quoted string. `$` would be read as a variable and has no escape in
@@ -138,6 +118,36 @@ mod tests {
     fn yaml_and_compose() {
         assert_eq!(yaml("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(compose("$HOME"), "\"$$HOME\"");
+    }
+
+    /// What a YAML reader (saphyr, YAML 1.2) reads from `text` as a mapping's value.
+    fn read_back(text: &str) -> String {
+        use saphyr::{LoadableYamlNode, Yaml};
+        let docs = Yaml::load_from_str(&format!("k: {text}\n")).expect("valid YAML");
+        docs[0]["k"].as_str().expect("a string").to_string()
+    }
+
+    #[test]
+    fn yaml_reads_back_exactly_with_every_character_a_reader_would_not_take_literally() {
+        for s in [
+            "plain",
+            "a\"b\\c",
+            "line\nbreak\ttab\rreturn",
+            "\u{0}\u{1b}\u{7f}\u{85}\u{9f}",
+            "\u{2028}\u{2029}\u{feff}",
+            "$HOME # not a comment: colon",
+            "ünïcødé ✓",
+        ] {
+            let quoted = yaml(s);
+            assert_eq!(read_back(&quoted), s, "{quoted}");
+            // Nothing a YAML 1.1 reader would fold or drop is left unescaped.
+            assert!(
+                !quoted.chars().any(|c| (c as u32) < 0x20
+                    || (0x7f..=0x9f).contains(&(c as u32))
+                    || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')),
+                "{quoted:?}"
+            );
+        }
     }
 
     #[test]
