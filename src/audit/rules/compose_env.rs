@@ -130,7 +130,8 @@ fn literal_url(value: &str) -> bool {
 
 /// `auth-service` -> `AUTH_SERVICE`.
 fn env_name(service: &str) -> String {
-    service.to_ascii_uppercase().replace(['-', '.'], "_")
+    // The key berth itself gives a service's values (resolve.rs), so the fix names the same.
+    heck::ToShoutySnakeCase::to_shouty_snake_case(service)
 }
 
 /// BA-C005: each Compose project (a folder's base file and overrides) has, for every
