@@ -22,7 +22,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SUITE=bookworm
-RECIPE=v3 # bump when the stand-in recipe changes (invalidates cached tarballs)
+RECIPE=v5 # bump when the stand-in recipe changes (invalidates cached tarballs)
 PY_IMAGE=python:3.11-slim
 DEB_IMAGE=debian:bookworm-slim
 STANDIN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -177,6 +177,18 @@ DPKG
 
     if [[ $kind == python ]]; then
         rm -f "$root"/usr/lib/python3*/EXTERNALLY-MANAGED
+        # Python's C headers, as the official image ships them (/usr/local/include), so a package
+        # with a C extension and no wheel compiles in a builder stage. Only the headers of
+        # libpython3.X-dev: its dependencies (libc6-dev, zlib1g-dev, ...) are build tools that
+        # the official slim image does not have, and the image checks would rightly flag.
+        chroot "$root" apt-get update -qq
+        # shellcheck disable=SC2016 # expanded by the chroot's shell, not this one
+        chroot "$root" sh -ec 'cd /tmp
+            v=$(python3 -c "import sys; print(\"%d.%d\" % sys.version_info[:2])")
+            apt-get download -qq "libpython$v-dev"
+            dpkg-deb -x libpython*-dev_*.deb dev
+            cp -a dev/usr/include/. /usr/include/
+            rm -rf dev libpython*-dev_*.deb'
         ln -sfn /usr/bin/python3 "$root/usr/local/bin/python"
         ln -sfn /usr/bin/pip3 "$root/usr/local/bin/pip"
         ln -sfn /usr/bin/pip3 "$root/usr/local/bin/pip3"
@@ -262,8 +274,14 @@ for kind in "${KINDS[@]}"; do
     image=${IMAGE_OF[$kind]}
     step "ensure $image"
     if [[ $REBUILD -eq 0 ]] && image_exists "$image"; then
-        log "  $image present ($("$DOCKER" image inspect -f '{{index .Config.Labels "org.berth.e2e.standin"}}' "$image" | sed 's/^$/registry image/;s/^v/stand-in v/'))"
-        continue
+        present=$("$DOCKER" image inspect -f '{{index .Config.Labels "org.berth.e2e.standin"}}' "$image")
+        # A registry image (no label) or a stand-in of this recipe is kept; an older stand-in is
+        # rebuilt, so a recipe change reaches machines that built the previous one.
+        if [[ -z $present || $present == "$RECIPE" ]]; then
+            log "  $image present (${present:+stand-in }${present:-registry image})"
+            continue
+        fi
+        log "  $image is stand-in $present, the recipe is $RECIPE: rebuilding"
     fi
     if [[ $REBUILD -eq 0 ]]; then
         log "  trying docker pull $image (timeout ${E2E_PULL_TIMEOUT:-20}s)"
