@@ -37,6 +37,37 @@ pub struct Manifest {
     /// `[kubernetes] enabled = true` renders deploy/kubernetes/ (a Kustomize base and overlays).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes: Option<KubernetesSection>,
+    /// `[build]`: how images are built and which engines run them (docs/standard.md).
+    #[serde(default, skip_serializing_if = "BuildSection::is_default")]
+    pub build: BuildSection,
+}
+
+/// `[build]`: `installer = "uv" | "pip"` (how the builder stage installs requirements; default
+/// uv) and `min_engine = "25.0"` (the oldest Docker Engine the project runs on; default 20.10).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BuildSection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installer: Option<Installer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_engine: Option<String>,
+}
+
+impl BuildSection {
+    fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// The tool the builder stage installs requirements with.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Installer {
+    /// astral's uv (pinned by the standard, builder stage only): the default, the faster.
+    #[default]
+    Uv,
+    /// pip, for organisations whose package mirror does not carry uv.
+    Pip,
 }
 
 /// `[audit.ignore]`: whole audit rules switched off for this repository, each with its reason:

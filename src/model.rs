@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::manifest::Installer;
 use crate::standard::Kind;
 
 pub mod kubernetes;
@@ -25,6 +26,19 @@ pub struct Project {
     pub extra_env: BTreeMap<String, BTreeMap<String, String>>,
     /// `None` unless berth.toml has `[kubernetes] enabled = true`.
     pub kubernetes: Option<kubernetes::Kubernetes>,
+    pub build: Build,
+}
+
+/// `[build]`, resolved: what the Dockerfiles and Compose files need to know about the build
+/// tool and the engines.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Build {
+    /// "uv" or "pip".
+    pub installer: Installer,
+    /// The oldest Docker Engine the project runs on, as written ("20.10" by default).
+    pub min_engine: String,
+    /// Whether every engine understands Compose's `healthcheck.start_interval` (Engine 25+).
+    pub start_interval: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

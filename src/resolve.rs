@@ -15,6 +15,7 @@ use crate::model::{Gateway, Infra, Project, Service, Wait};
 use crate::rules::{self, Context};
 use crate::standard::{Kind, Standard};
 
+mod build;
 mod kubernetes;
 
 /// Every problem found so far.
@@ -79,6 +80,7 @@ pub fn resolve(manifest: &Manifest, standard: &Standard) -> Result<Project> {
         infra,
         extra_env: manifest.env.clone(),
         kubernetes: None,
+        build: build::resolve(manifest, &mut problems),
     };
     env_sections(manifest, &project, &mut problems);
     let kubernetes = kubernetes::resolve(manifest, &project, standard, &mut problems);

@@ -63,6 +63,31 @@ pub struct Standard {
     /// (an organisation's older `standard.toml` still renders everything else).
     #[serde(default)]
     pub kubernetes: Option<KubernetesDefaults>,
+    /// How images are built; an organisation's older `standard.toml` without `[build]` gets
+    /// berth's own defaults.
+    #[serde(default)]
+    pub build: BuildDefaults,
+}
+
+/// `[build]` of the standard: the pinned tools of the builder stage.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildDefaults {
+    /// The uv version the builder stage installs from the package index (`[build] installer =
+    /// "uv"` in berth.toml, the default).
+    pub uv: String,
+}
+
+/// The uv pin used when an organisation's standard has no `[build]` (the same as berth's own
+/// standard.toml, which a test holds to).
+pub const DEFAULT_UV: &str = "0.13.9";
+
+impl Default for BuildDefaults {
+    fn default() -> Self {
+        Self {
+            uv: DEFAULT_UV.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -126,6 +151,19 @@ pub struct Healthcheck {
     pub start_period: String,
     pub retries: u32,
     pub path: String,
+    /// The probe interval during the start period on engines that support it (Compose
+    /// `start_interval`, Engine 25+; berth.toml `[build] min_engine`).
+    #[serde(default = "default_fast_interval")]
+    pub start_interval: String,
+    /// The probe interval of the dev override: a dev stack turns healthy tier by tier within
+    /// seconds on every engine, where the standard's interval would make each tier wait for it.
+    #[serde(default = "default_fast_interval")]
+    pub dev_interval: String,
+}
+
+/// `start_interval` and `dev_interval` when an organisation's standard does not set them.
+fn default_fast_interval() -> String {
+    "2s".to_string()
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -298,5 +336,40 @@ impl KubernetesDefaults {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EMBEDDED: &str = include_str!("../templates/standard.toml");
+
+    #[test]
+    fn the_code_defaults_are_the_embedded_standard_s_values() {
+        let standard = Standard::parse(EMBEDDED, "standard.toml").unwrap();
+        assert_eq!(standard.build.uv, DEFAULT_UV);
+        assert_eq!(standard.healthcheck.start_interval, default_fast_interval());
+        assert_eq!(standard.healthcheck.dev_interval, default_fast_interval());
+    }
+
+    #[test]
+    fn an_older_standard_without_build_or_fast_intervals_still_loads() {
+        let older: String = EMBEDDED
+            .lines()
+            .filter(|l| !l.starts_with("start_interval") && !l.starts_with("dev_interval"))
+            .take_while(|l| *l != "[build]")
+            .chain(EMBEDDED.lines().skip_while(|l| *l != "[ports]"))
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        assert!(
+            !older
+                .lines()
+                .any(|l| l == "[build]" || l.starts_with("dev_interval")),
+            "{older}"
+        );
+        let standard = Standard::parse(&older, "org/standard.toml").unwrap();
+        assert_eq!(standard.build.uv, DEFAULT_UV);
+        assert_eq!(standard.healthcheck.dev_interval, "2s");
     }
 }
