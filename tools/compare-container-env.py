@@ -9,7 +9,9 @@ builds it, and each Deployment's container environment is resolved the way the k
 .env.<env>) gives each service's environment through
 `docker compose --env-file .env.<env> -f docker-compose.yml -f docker-compose.<env>.yml config`.
 Both must hold the same variables with the same values, except that a secret is a secretKeyRef
-in Kubernetes (to the Secret `<service>-secret`, key SECRET_KEY) and never a value.
+in Kubernetes (to the Secret `<service>-secret`, key SECRET_KEY) and never a value, and that
+Compose's dev override adds UVICORN_RELOAD (the edit loop: uvicorn reloads the service's code
+from a bind mount of the checkout; a cluster has no checkout to mount, so Kubernetes has none).
 
 Run it with the validators' python (PyYAML and the Compose binary):
   "$BERTH_VALIDATORS/bin/python" tools/compare-container-env.py KUBERNETES_TREE COMPOSE_PROJECT
@@ -104,9 +106,12 @@ def compose_envs(project: Path, env: str) -> dict[str, dict[str, str]]:
         check=True,
     )
     services = json.loads(run.stdout)["services"]
+    compose_only = {"UVICORN_RELOAD"} if env == "dev" else set()
     return {
         name: {
-            k: (v or "").replace("$$", "$") for k, v in s.get("environment", {}).items()
+            k: (v or "").replace("$$", "$")
+            for k, v in s.get("environment", {}).items()
+            if k not in compose_only
         }
         for name, s in services.items()
     }

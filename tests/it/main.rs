@@ -6,6 +6,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 mod audit;
+mod build_settings;
 mod cli_errors;
 mod common;
 mod e2e_harness;
