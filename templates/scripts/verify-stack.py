@@ -6,15 +6,18 @@ Python 3.11+); scripts/docker-build-optimized.ps1, docker-health-monitor.ps1 and
 test-api-gateway.ps1 are thin PowerShell wrappers around it, so the documented commands
 work on Windows too.
 
-    python3 scripts/verify-stack.py build [--parallel] [--no-cache] [--pull] [SERVICE...]
+    python3 scripts/verify-stack.py build [--parallel | --max-parallel N] [--no-cache] [--pull] [SERVICE...]
     python3 scripts/verify-stack.py health [--watch [--interval S]] [--wait S]
     python3 scripts/verify-stack.py gateway [--base-url URL] [--timeout S]
 
 build    Build the images (every service with a `build:` section, or the SERVICEs named)
          through `docker compose build`, then print one line per image with its size
          against the standard's target (< 400 MB; decimal megabytes, as `docker images`
-         prints them). --parallel builds all of them in one concurrent Compose build;
-         without it they are built one after another, each with the time it took.
+         prints them), the time its build took and the total. --parallel builds all of
+         them in one concurrent Compose build; --max-parallel N in batches of at most N
+         services, one Compose build each, so a small CI runner is not exhausted by every
+         image at once; without either they are built one after another. An image built in
+         a batch is shown with its batch's time (the images of a batch build together).
 health   Print the state and health of every container of the stack, once. --watch
          repeats that every --interval seconds (default 10) until interrupted; --wait S
          polls until every container is healthy, or fails after S seconds.
@@ -316,7 +319,16 @@ def cmd_build(opts: argparse.Namespace) -> int:
         else Path(tempfile.gettempdir())
         / f"verify-stack-build-{stack.name or 'stack'}.log"
     )
-    mode = "in parallel" if opts.parallel else "one after another"
+    if opts.max_parallel is not None:
+        size = opts.max_parallel
+        mode = f"in batches of at most {size}"
+    elif opts.parallel:
+        size = len(selected)
+        mode = "in parallel"
+    else:
+        size = 1
+        mode = "one after another"
+    groups = [selected[i : i + size] for i in range(0, len(selected), size)]
     log(
         f"building {len(selected)} image(s) {mode} with {stack.docker} (BuildKit); log: {log_path}"
     )
@@ -325,7 +337,6 @@ def cmd_build(opts: argparse.Namespace) -> int:
     took: dict[str, float] = {}
     start = time.monotonic()
     with open(log_path, "w", encoding="utf-8") as out:
-        groups = [selected] if opts.parallel else [[s] for s in selected]
         for group in groups:
             t0 = time.monotonic()
             out.write(f"==== docker compose build {' '.join(group)}\n")
@@ -372,9 +383,9 @@ def cmd_build(opts: argparse.Namespace) -> int:
         else:
             verdict = f"ok (< {TARGET_MB} MB)"
         size_text = f"{size / MB:.1f} MB" if size is not None else "-"
-        time_text = f"{took[name]:.1f}s" if not opts.parallel else "-"
-        rows.append([name, image, size_text, verdict, time_text])
-    print(table(rows, ["SERVICE", "IMAGE", "SIZE", "TARGET", "BUILD TIME"]))
+        batch = next(i for i, group in enumerate(groups, 1) if name in group)
+        rows.append([name, image, size_text, verdict, f"{took[name]:.1f}s", str(batch)])
+    print(table(rows, ["SERVICE", "IMAGE", "SIZE", "TARGET", "BUILD TIME", "BATCH"]))
     print(
         f"built {len(selected) - len(failed)}/{len(selected)} image(s) {mode} in {total:.1f}s"
     )
@@ -661,6 +672,18 @@ def positive(text: str) -> float:
     return value
 
 
+def at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of services, 1 or more (got {text!r})"
+        )
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     where = common.add_argument_group("which stack")
@@ -708,6 +731,12 @@ def parser() -> argparse.ArgumentParser:
         "--parallel",
         action="store_true",
         help="build all images concurrently in one Compose build",
+    )
+    build.add_argument(
+        "--max-parallel",
+        type=at_least_one,
+        metavar="N",
+        help="build in batches of at most N services, one Compose build each",
     )
     build.add_argument(
         "--no-cache", action="store_true", help="do not use the build cache"

@@ -262,3 +262,89 @@ fn the_build_table_fails_on_a_failed_build_or_an_image_over_the_target() {
     assert!(run.stdout.contains("BUILD FAILED"), "{}", run.stdout);
     assert!(run.stdout.contains("built 1/2 image(s)"), "{}", run.stdout);
 }
+
+/// The Compose builds `verify-stack.py` ran, in order: the service names of each.
+fn build_batches(bench: &Bench) -> Vec<Vec<String>> {
+    let log = std::fs::read_to_string(bench.bin.path().join("calls.log")).unwrap_or_default();
+    log.lines()
+        .map(|line| serde_json::from_str::<Vec<String>>(line).unwrap())
+        .filter_map(|args| {
+            let at = args.iter().position(|a| a == "build")?;
+            (args.first().map(String::as_str) == Some("compose")).then(|| {
+                args[at + 1..]
+                    .iter()
+                    .filter(|a| !a.starts_with("--"))
+                    .cloned()
+                    .collect()
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn max_parallel_builds_in_ordered_batches_of_at_most_n_with_each_image_s_time_and_size() {
+    let bench = Bench::new();
+    let sizes: serde_json::Map<String, serde_json::Value> = SERVICES
+        .iter()
+        .map(|s| (format!("demo/{s}:latest"), json!(136_000_000)))
+        .collect();
+    let run = bench.run(
+        &["build", "--max-parallel", "2"],
+        json!({ "sizes": sizes }),
+        &[],
+    );
+    assert_eq!(run.code(), Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        build_batches(&bench),
+        [
+            vec!["ai-engine", "auth-service"],
+            vec!["channel-service", "creator-hub"],
+            vec!["gateway"],
+        ]
+    );
+    assert!(
+        run.stdout
+            .contains("built 5/5 image(s) in batches of at most 2 in "),
+        "{}",
+        run.stdout
+    );
+    let header = run.stdout.lines().next().unwrap();
+    assert!(
+        header.contains("BUILD TIME") && header.contains("BATCH"),
+        "{header}"
+    );
+    for (service, batch) in [("ai-engine", "1"), ("creator-hub", "2"), ("gateway", "3")] {
+        let row = run
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(service))
+            .unwrap_or_else(|| panic!("no row for {service}:\n{}", run.stdout));
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells.last(), Some(&batch), "{row}");
+        assert!(
+            row.contains("136.0 MB") && row.contains("ok (< 400 MB)"),
+            "{row}"
+        );
+        assert!(cells[cells.len() - 2].ends_with('s'), "{row}");
+    }
+
+    // A bound of one is the sequential build, a bound above the count one batch.
+    let bench = Bench::new();
+    let run = bench.run(
+        &["build", "--max-parallel", "9", "gateway", "auth-service"],
+        json!({ "sizes": sizes }),
+        &[],
+    );
+    assert_eq!(run.code(), Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(build_batches(&bench), [vec!["gateway", "auth-service"]]);
+
+    for bad in ["0", "-1", "two"] {
+        let run = bench.run(&["build", "--max-parallel", bad], json!({}), &[]);
+        assert_eq!(run.code(), Some(2), "{bad}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--max-parallel") && run.stderr.contains("1 or more"),
+            "{bad}: {}",
+            run.stderr
+        );
+    }
+}
