@@ -7,6 +7,9 @@
 #
 # The worker count and the port reach Compose through the .env files, which `berth generate`
 # merges key by key (issue 8): a value still at what berth last wrote follows berth.toml.
+# The dev override runs one reloading uvicorn per service (the edit loop); the step turns that
+# off the documented way (UVICORN_RELOAD=false in the environment of `docker compose up`), so
+# the configured worker count runs and can be counted.
 
 RECONF_WORKERS_SERVICE=auth-service
 RECONF_WORKERS=3
@@ -62,6 +65,12 @@ env_follows_manifest() {
 step_reconfigure() {
     local cid before after configured
     configured=$(env_value "$P/.env.dev" "$(tr 'a-z-' 'A-Z_' <<<"$RECONF_WORKERS_SERVICE")_WORKERS")
+    export UVICORN_RELOAD=false
+    (cd "$P" && timeout 900 "$DOCKER" "${DC_DEV[@]}" up -d) >"$LOGS/up-no-reload.log" 2>&1 || {
+        show_tail "$LOGS/up-no-reload.log"
+        die "docker compose up -d with UVICORN_RELOAD=false failed"
+    }
+    wait_healthy dev
     cid=$(dc_dev ps -q "$RECONF_WORKERS_SERVICE")
     before=$(uvicorn_workers "$cid") || die "cannot count the workers of $RECONF_WORKERS_SERVICE"
     log "  $RECONF_WORKERS_SERVICE runs $before worker(s) ($configured configured); setting workers = $RECONF_WORKERS, $RECONF_PORT_SERVICE port = $RECONF_PORT"
@@ -90,4 +99,5 @@ step_reconfigure() {
     else
         check_fail "reconfigure port" "$RECONF_PORT_SERVICE on :$RECONF_PORT: $direct; gateway: $gw"
     fi
+    unset UVICORN_RELOAD
 }
