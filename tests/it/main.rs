@@ -18,6 +18,7 @@ mod kubernetes_env;
 mod kubernetes_regenerate;
 mod kubernetes_tree;
 mod merge_props;
+mod module_graph;
 mod readme;
 mod regenerate;
 mod repository;
