@@ -12,6 +12,7 @@ pub mod apply;
 mod audit;
 mod cli;
 mod commands;
+pub mod dotenv;
 pub mod error;
 pub mod manifest;
 pub mod manifest_edit;

@@ -17,9 +17,8 @@ mod derived;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-pub use crate::apply::lock::Ownership;
 pub use derived::{Derived, EnvValues};
 use tera::Context;
 
@@ -56,6 +55,19 @@ const SEEDED: [&str; 2] = ["services/SERVICE/requirements.txt", "services/SERVIC
 fn ownership_of(template: &str) -> Ownership {
     if SEEDED.iter().any(|s| template.starts_with(s)) {
         Ownership::Seeded
+/// Who owns a file, which decides what regenerating does to it: a platform rule decided here,
+/// when planning; the lock records it and apply acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ownership {
+    /// berth's: replaced when unedited, merged three ways when edited.
+    Managed,
+    /// `.env.<env>`: merged key by key.
+    Env,
+    /// Written once when missing, never touched again.
+    Seeded,
+}
+
     } else if template.split('/').next_back() == Some(".env.ENV") {
         Ownership::Env
     } else {
@@ -558,7 +570,7 @@ mod tests {
         let plan = build(&project, &standard, &templates).unwrap();
         for file in [".env.example", ".env.dev", ".env.prod"] {
             let text = &plan.files[file].content;
-            let doc = crate::apply::envfile::Document::parse(text.as_bytes());
+            let doc = crate::dotenv::Document::parse(text.as_bytes());
             let written: std::collections::BTreeSet<String> =
                 doc.entries.iter().map(|e| e.key.to_string()).collect();
             assert_eq!(written, project.berth_keys(), "{file}");

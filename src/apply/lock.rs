@@ -19,24 +19,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::plan::Ownership;
 
 pub const FILE: &str = ".berth/lock.toml";
 /// The folder of base texts, one file per distinct text, named by its hash.
 pub const BASES: &str = ".berth/base";
 /// The lock format this berth writes.
 const FORMAT: u32 = 2;
-
-/// Who owns a file, which decides what regenerating does to it (DESIGN.md, "Ownership").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Ownership {
-    /// berth's: replaced when unedited, merged three ways when edited.
-    Managed,
-    /// `.env.<env>`: merged key by key.
-    Env,
-    /// Written once when missing, never touched again.
-    Seeded,
-}
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,7 +4,7 @@
 //! user owns the values there.
 //!
 //! `plan::build` records such a file instead of rendering it; `apply::prepare` decides the input
-//! file first, decodes its final content as Docker Compose reads it (`envfile::decode`), and
+//! file first, decodes its final content as Docker Compose reads it (`dotenv::decode`), and
 //! asks `Plan::derive` for the content. The template then sees `dotenv`: exactly the keys the
 //! overlays read (never a secret, never a key the user added), each checked first. A value Docker
 //! Compose reads but a cluster could not reproduce (it interpolates the shell's variables), an
@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tera::Context;
 
-use crate::apply::envfile::decode::Decoded;
+use crate::dotenv::decode::Decoded;
 use crate::error::{Error, Problem, Refusal, Result};
 use crate::model::{Project, Service};
 use crate::rules;

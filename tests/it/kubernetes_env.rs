@@ -1,7 +1,7 @@
 //! A `.env` value reaches a container identically under Docker Compose and Kubernetes.
 //!
 //! Three readings of hard values (`$ # ' " \`, spaces at either end, `=`, line breaks, every
-//! quoting style Compose accepts) must agree key by key: berth's decoder (`envfile::decode`), the
+//! quoting style Compose accepts) must agree key by key: berth's decoder (`dotenv::decode`), the
 //! real Docker Compose v2 binary (`config --format json` with `${KEY}` in a service's environment,
 //! as berth's docker-compose.yml has it, in an empty shell environment), and the `ConfigMap` that
 //! `kubectl kustomize` builds from the literals berth renders (`quote::kustomize_literal`). What
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use berth::apply::envfile::decode::decode;
+use berth::dotenv::decode::decode;
 use berth::templates::quote::kustomize_literal;
 
 use crate::common::{compose_bin, tempdir};

@@ -17,8 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use berth::apply::lock::{Lock, Ownership};
+use berth::apply::lock::Lock;
 use berth::apply::{self, ConflictMode, Options, Status};
+use berth::plan::Ownership;
 use berth::plan::{Plan, PlannedFile};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};

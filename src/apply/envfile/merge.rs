@@ -19,7 +19,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::document::{Document, Entry, Line};
+use crate::dotenv::document::{Document, Entry, Line};
 
 /// What happened to one key.
 #[derive(Debug, Clone, PartialEq, Eq)]

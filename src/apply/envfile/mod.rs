@@ -3,16 +3,14 @@
 //! A `.env` file is the user's once written, but the values berth wrote stay berth's until the
 //! user changes them: regenerating merges each key three ways, with what berth last wrote (the
 //! lock's copy) as the base. `document` reads a file into entries without re-encoding a single
-//! byte; `merge` decides each key's fate and writes the result in the file's own line endings;
-//! `decode` reads the values as Docker Compose does (for the Kubernetes overlays' `ConfigMaps`).
+//! byte (`crate::dotenv::document`); `merge` decides each key's fate and writes the result in the
+//! file's own line endings.
 
-pub mod decode;
-mod document;
 mod merge;
 #[cfg(test)]
 mod merge_proptest;
 
-pub use document::Document;
+use crate::dotenv::document::{self, Document};
 pub use merge::{KeyChange, KeyEvent, merge};
 
 use std::collections::BTreeSet;
