@@ -14,12 +14,7 @@ use crate::audit::Severity;
 use crate::audit::report::Format as AuditFormat;
 use crate::standard::Kind;
 
-pub(crate) const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (container standard ",
-    env!("BERTH_STANDARD_VERSION"),
-    ")"
-);
+use crate::VERSION;
 
 /// Scaffold and maintain the container setup of a Python microservice platform.
 ///

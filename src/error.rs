@@ -71,7 +71,7 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Origin::CommandLine => "the command line",
-            Origin::Manifest => crate::manifest::FILE_NAME,
+            Origin::Manifest => crate::MANIFEST_FILE,
         })
     }
 }

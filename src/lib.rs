@@ -32,6 +32,20 @@ mod wizard;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+/// berth's version line, as `--version` prints it and reports record it: berth's own version
+/// and the version of the container standard it embeds. Here, at the root below every module,
+/// because both the command line and the audit report show it.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (container standard ",
+    env!("BERTH_STANDARD_VERSION"),
+    ")"
+);
+
+/// The manifest's file name, at the root because both the manifest reader and the errors that
+/// point at the manifest name it.
+pub const MANIFEST_FILE: &str = "berth.toml";
+
 
 /// Parses the command line, runs the command, prints an error once, and returns the exit code:
 /// 0 ok, 1 drift / conflicts / findings, 2 bad input, usage or an I/O failure, 130

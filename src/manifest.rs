@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::standard::Kind;
 
-pub const FILE_NAME: &str = "berth.toml";
+pub use crate::MANIFEST_FILE as FILE_NAME;
 
 /// `berth.toml` as written. Optional fields are resolved by `resolve::resolve`.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

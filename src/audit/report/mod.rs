@@ -42,5 +42,5 @@ pub(crate) fn counts(report: &Report) -> (usize, usize, usize) {
 
 /// berth's version line, as `--version` prints it.
 pub(crate) fn tool_version() -> &'static str {
-    crate::cli::VERSION
+    crate::VERSION
 }
