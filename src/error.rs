@@ -9,6 +9,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::exit::ExitStatus;
+
 /// Why a rule said no to a value: what is wrong with it (a predicate of the value, "is
 /// already used by ai-engine") and what to do about it. The flag error, the manifest error and
 /// the wizard's re-ask all show these same words.
@@ -204,13 +206,13 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn exit_code(&self) -> i32 {
+    pub fn exit_status(&self) -> ExitStatus {
         match self {
             // The user stopped the run (Esc, Ctrl-C, or "no" at the confirmation).
-            Error::Interrupted | Error::Declined => 130,
+            Error::Interrupted | Error::Declined => ExitStatus::Interrupted,
             // Everything else is "berth could not run": bad input, usage, I/O. Exit 1 is kept
             // for drift, conflicts and findings, so CI can tell the two apart.
-            _ => 2,
+            _ => ExitStatus::Error,
         }
     }
 

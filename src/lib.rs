@@ -14,6 +14,7 @@ mod cli;
 mod commands;
 pub mod dotenv;
 pub mod error;
+pub mod exit;
 pub mod manifest;
 pub mod manifest_edit;
 pub mod model;
@@ -31,7 +32,6 @@ mod wizard;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
 /// berth's version line, as `--version` prints it and reports record it: berth's own version
 /// and the version of the container standard it embeds. Here, at the root below every module,
 /// because both the command line and the audit report show it.
@@ -46,12 +46,30 @@ pub const VERSION: &str = concat!(
 /// point at the manifest name it.
 pub const MANIFEST_FILE: &str = "berth.toml";
 
+use crate::cli::{Cli, Command};
+pub use crate::exit::ExitStatus;
 
-/// Parses the command line, runs the command, prints an error once, and returns the exit code:
-/// 0 ok, 1 drift / conflicts / findings, 2 bad input, usage or an I/O failure, 130
-/// interrupted or declined.
-pub fn run() -> i32 {
-    let cli = Cli::parse();
+/// Parses `args` (the program's name first, as `std::env::args_os` gives them), runs the
+/// command, prints an error once, and returns how the run ended: `Success`, `Failure` (drift,
+/// conflicts, findings), `Error` (bad input, usage or an I/O failure) or `Interrupted` (Ctrl-C,
+/// Esc, or "no" at the wizard's confirmation).
+pub fn run<I, T>(args: I) -> ExitStatus
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints usage errors to stderr, `--help` and `--version` to stdout.
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Success
+            };
+        }
+    };
     let globals = commands::Globals {
         dir: cli.dir.clone(),
         templates: cli.templates.clone(),
@@ -66,10 +84,10 @@ pub fn run() -> i32 {
         Command::Audit(args) => commands::audit::run(&globals, args),
     };
     match result {
-        Ok(code) => code,
+        Ok(status) => status,
         Err(err) => {
             eprintln!("berth: error: {err}");
-            err.exit_code()
+            err.exit_status()
         }
     }
 }

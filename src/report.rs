@@ -8,7 +8,8 @@
 use std::io::Write;
 
 use crate::apply::{self, FileChange, Prepared, Status};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, plural};
+use crate::exit::ExitStatus;
 use crate::session::{ManifestChange, Session};
 
 /// `  <label>  <path>`: the one format of a file in every list berth prints.
@@ -58,14 +59,14 @@ pub(crate) fn print(text: &str) -> Result<()> {
 }
 
 /// Writes (or, with `dry_run`, prints the diff of) the prepared changes, prints a line per
-/// changed file, and returns the exit code: 1 when conflicts were written, else 0.
+/// changed file, and returns the exit status: `Failure` when conflicts were written.
 pub(crate) fn finish(
     session: &Session,
     prepared: &Prepared,
     manifest: Option<ManifestChange<'_>>,
     dry_run: bool,
     listing: Listing,
-) -> Result<i32> {
+) -> Result<ExitStatus> {
     let manifest = manifest.and_then(|m| m.write());
     if dry_run {
         let diff = apply::diff(prepared, manifest);
@@ -87,7 +88,7 @@ pub(crate) fn finish(
     }
     let conflicts: Vec<&str> = prepared.conflicts().map(|c| c.path.as_str()).collect();
     if conflicts.is_empty() {
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     let sidecars = prepared.changes.iter().any(|c| c.sidecar.is_some());
     let mut text = format!(
@@ -103,7 +104,7 @@ pub(crate) fn finish(
         text.push_str(&format!("  {c}\n"));
     }
     let _ = std::io::stderr().write_all(text.as_bytes());
-    Ok(1)
+    Ok(ExitStatus::Failure)
 }
 
 /// The lines of a run's report: the standard's version change, the manifest, then every file

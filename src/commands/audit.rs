@@ -9,16 +9,19 @@ use std::path::{Path, PathBuf};
 
 use crate::audit::{self, explain, report, rules};
 use crate::cli::AuditArgs;
+use crate::exit::ExitStatus;
+use crate::report::print;
 use crate::error::{Error, Origin, Problem, Refusal, Result};
 use crate::standard::Standard;
 use crate::templates::{STANDARD_FILE, embedded_standard_text};
 
 use super::Globals;
 
-pub(crate) fn run(globals: &Globals, args: &AuditArgs) -> Result<i32> {
+pub(crate) fn run(globals: &Globals, args: &AuditArgs) -> Result<ExitStatus> {
     let (dir, templates) = (globals.dir.as_deref(), globals.templates());
     if args.list_rules {
-        return print(&explain::list());
+        print(&explain::list())?;
+        return Ok(ExitStatus::Success);
     }
     let standard = load_standard(templates)?;
     if let Some(id) = &args.explain {
@@ -26,7 +29,8 @@ pub(crate) fn run(globals: &Globals, args: &AuditArgs) -> Result<i32> {
             message: format!("--explain {id}: no audit rule has this id"),
             fix: "use an id from `berth audit --list-rules`, e.g. BA-H004".into(),
         })?;
-        return print(&explain::explain(rule, &standard));
+        print(&explain::explain(rule, &standard))?;
+        return Ok(ExitStatus::Success);
     }
     let paths = if args.paths.is_empty() {
         vec![dir.map_or_else(|| PathBuf::from("."), Path::to_path_buf)]
@@ -41,7 +45,7 @@ pub(crate) fn run(globals: &Globals, args: &AuditArgs) -> Result<i32> {
     print(&report::render(&report, args.format.into()))?;
     let fail_on: audit::Severity = args.fail_on.into();
     let failed = report.findings.iter().any(|f| f.severity >= fail_on);
-    Ok(i32::from(failed))
+    Ok(ExitStatus::failure_if(failed))
 }
 
 /// The standard's data: `--templates DIR/standard.toml` when there is one, else the embedded.
@@ -100,12 +104,10 @@ fn ignore_flags(values: &[String]) -> Result<Vec<(String, String)>> {
     }
 }
 
-/// Writes to stdout; a closed pipe (`berth audit | head`) is not an error.
-fn print(text: &str) -> Result<i32> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(0),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
-        Err(e) => Err(Error::io("<stdout>", e)),
-    }
+/// An id no audit rule has (`--explain`, `--ignore`).
+fn unknown_rule() -> Refusal {
+    Refusal::new(
+        "no audit rule has this id",
+        "use an id from `berth audit --list-rules`, e.g. BA-H004",
+    )
 }

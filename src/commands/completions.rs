@@ -4,11 +4,12 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
 use crate::error::Result;
+use crate::exit::ExitStatus;
 
-pub(crate) fn run(args: &CompletionsArgs) -> Result<i32> {
+pub(crate) fn run(args: &CompletionsArgs) -> Result<ExitStatus> {
     let mut cmd = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "berth", &mut script);
     crate::report::print(&String::from_utf8_lossy(&script))?;
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

@@ -3,6 +3,7 @@
 use crate::apply::Options;
 use crate::cli::GenerateArgs;
 use crate::error::Result;
+use crate::exit::ExitStatus;
 use crate::manifest::Manifest;
 use crate::project_lock::Access;
 use crate::report::{self, Listing};
@@ -10,7 +11,7 @@ use crate::session::Session;
 
 use super::Globals;
 
-pub(crate) fn run(globals: &Globals, args: &GenerateArgs) -> Result<i32> {
+pub(crate) fn run(globals: &Globals, args: &GenerateArgs) -> Result<ExitStatus> {
     let root = globals.root();
     let access = if args.output.dry_run {
         Access::Read

@@ -8,6 +8,7 @@
 use crate::answers::{ProjectFlags, default_project_name};
 use crate::cli::InitArgs;
 use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
 use crate::manifest::{self, Manifest};
 use crate::model::Project;
 use crate::project_lock::Access;
@@ -32,7 +33,7 @@ impl From<&InitArgs> for ProjectFlags {
     }
 }
 
-pub(crate) fn run(globals: &Globals, args: &InitArgs) -> Result<i32> {
+pub(crate) fn run(globals: &Globals, args: &InitArgs) -> Result<ExitStatus> {
     let root = match (&args.path, &globals.dir) {
         (Some(p), Some(d)) if p.is_relative() => d.join(p),
         (Some(p), _) => p.clone(),
@@ -92,7 +93,7 @@ pub(crate) fn run(globals: &Globals, args: &InitArgs) -> Result<i32> {
         terminal.as_mut(),
         Listing::Summary,
     )?;
-    if code == 0 && !args.write.output.dry_run {
+    if code == ExitStatus::Success && !args.write.output.dry_run {
         report::print(&next_steps(args.path.as_deref(), &project))?;
     }
     Ok(code)

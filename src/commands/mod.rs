@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::apply::Options;
 use crate::cli::WriteArgs;
 use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
 use crate::plan::Plan;
 use crate::project_lock::{Access, ProjectLock};
 use crate::report::{self, Listing};
@@ -66,7 +67,7 @@ pub(crate) fn write_manifest_change(
     write: &WriteArgs,
     terminal: Option<&mut Terminal>,
     listing: Listing,
-) -> Result<i32> {
+) -> Result<ExitStatus> {
     let prepared = session.prepare(
         plan,
         Options {

@@ -8,6 +8,7 @@
 use crate::answers::{NewServiceRules, ServiceFlags};
 use crate::cli::NewArgs;
 use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
 use crate::manifest::{self, Manifest};
 use crate::manifest_edit;
 use crate::project_lock::Access;
@@ -31,7 +32,7 @@ impl From<&NewArgs> for ServiceFlags {
     }
 }
 
-pub(crate) fn run(globals: &Globals, args: &NewArgs) -> Result<i32> {
+pub(crate) fn run(globals: &Globals, args: &NewArgs) -> Result<ExitStatus> {
     let root = globals.root();
     let access = if args.write.output.dry_run {
         Access::Read

@@ -17,6 +17,7 @@ use crate::answers::{
 };
 use crate::apply::{FileChange, Prepared, Status};
 use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
 use crate::manifest::Manifest;
 use crate::manifest_edit::NewService;
 use crate::model::Project;
@@ -491,7 +492,7 @@ fn a_bad_flag_is_refused_before_any_question() {
     args.name = None;
     args.port = Some(8003);
     let err = rules.check_flags(&args).unwrap_err();
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(err.exit_status(), ExitStatus::Error);
     assert!(
         err.to_string()
             .contains("--port = 8003: is already used by ai-engine"),
@@ -507,7 +508,7 @@ fn esc_or_ctrl_c_at_a_middle_question_is_an_interruption() {
     let mut p = Scripted::new([text("billing"), Reply::Enter, Reply::Cancel]);
     let err = new_service(&mut p, Choices::default(), &rules).unwrap_err();
     assert!(matches!(err, Error::Interrupted));
-    assert_eq!(err.exit_code(), 130);
+    assert_eq!(err.exit_status(), ExitStatus::Interrupted);
     assert_eq!(err.to_string(), "interrupted: nothing was written");
 }
 
@@ -676,12 +677,12 @@ fn review_declined_or_cancelled_writes_nothing() {
     let mut p = Scripted::new([Reply::No, Reply::No]);
     let err = review(&mut p, &prepared(), &change).unwrap_err();
     assert!(matches!(err, Error::Declined));
-    assert_eq!(err.exit_code(), 130);
+    assert_eq!(err.exit_status(), ExitStatus::Interrupted);
     assert_eq!(err.to_string(), "cancelled: nothing was written");
     assert_eq!(p.notes.len(), 1, "no diff asked for");
     assert!(p.notes[0].contains("  created      berth.toml"));
 
     let mut p = Scripted::new([Reply::Cancel]);
     let err = review(&mut p, &prepared(), &change).unwrap_err();
-    assert_eq!(err.exit_code(), 130);
+    assert_eq!(err.exit_status(), ExitStatus::Interrupted);
 }

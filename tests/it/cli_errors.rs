@@ -370,3 +370,37 @@ fn usage_errors_from_clap_exit_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("mvp"));
     assert_eq!(read_tree(tmp.path()), before);
 }
+
+/// The entry point takes its arguments and returns a named status, so it runs in-process: bad
+/// usage and a missing manifest are `Error` (exit 2), `--version` is `Success`, drift is
+/// `Failure` (exit 1).
+#[test]
+fn run_takes_its_arguments_and_names_its_exit_status() {
+    use berth::ExitStatus;
+    let tmp = tempdir();
+    let dir = tmp.path().to_str().unwrap();
+    assert_eq!(berth::run(["berth", "--no-such-flag"]), ExitStatus::Error);
+    assert_eq!(berth::run(["berth", "--version"]), ExitStatus::Success);
+    assert_eq!(
+        berth::run(["berth", "--dir", dir, "check"]),
+        ExitStatus::Error
+    );
+    init_mvp(tmp.path());
+    assert_eq!(
+        berth::run(["berth", "--dir", dir, "check"]),
+        ExitStatus::Success
+    );
+    std::fs::remove_file(tmp.path().join("services/ai-engine/Dockerfile")).unwrap();
+    assert_eq!(
+        berth::run(["berth", "--dir", dir, "check"]),
+        ExitStatus::Failure
+    );
+    let codes = [
+        ExitStatus::Success,
+        ExitStatus::Failure,
+        ExitStatus::Error,
+        ExitStatus::Interrupted,
+    ]
+    .map(ExitStatus::code);
+    assert_eq!(codes, [0, 1, 2, 130]);
+}
