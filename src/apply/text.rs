@@ -12,13 +12,9 @@ pub struct Decoded {
 
 /// Decodes a managed file; a file that is not UTF-8 is refused, naming the first bad line.
 pub fn decode(path: &str, bytes: &[u8]) -> Result<Decoded> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        // The line of the first bad byte: one more than the line breaks before it.
-        let line = bytes[..e.valid_up_to()].split(|&b| b == b'\n').count();
-        Error::NotUtf8 {
-            path: path.to_string(),
-            line,
-        }
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        path: path.to_string(),
+        line: bad_line(bytes, &e),
     })?;
     let crlf = text.find('\n').is_some_and(|i| text[..i].ends_with('\r'));
     let lf = if text.contains('\r') {
@@ -27,6 +23,19 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<Decoded> {
         text.to_string()
     };
     Ok(Decoded { lf, crlf })
+}
+
+/// The line (from 1) of the first byte that is not UTF-8: one more than the line breaks before it.
+pub fn bad_line(bytes: &[u8], error: &std::str::Utf8Error) -> usize {
+    bytes[..error.valid_up_to()].split(|&b| b == b'\n').count()
+}
+
+/// `bytes` with CRLF line endings turned into LF (bytes that are not UTF-8 replaced), for
+/// telling a file that differs only in its line endings from an edited one.
+pub fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(bytes)
+        .replace("\r\n", "\n")
+        .into_bytes()
 }
 
 /// `text` (LF line endings) as the bytes to write: with CRLF when `crlf`.

@@ -1,59 +1,22 @@
 //! `berth check`: the drift check CI fails on.
 //!
-//! It prepares exactly what `berth generate` would do and reports, per file and, in `.env`
-//! files, per key, why the tree is not what this berth would produce now: missing, holding
-//! conflict markers, behind berth.toml or the standard, not written by berth, orphaned, or
-//! (reported, failing only with `--strict`) edited by hand. Exit 0 clean, 1 findings, 2 bad
-//! input.
+//! It prepares exactly what `berth generate` would do and prints the findings of
+//! `apply::drift`: per file and, in `.env` files, per key, why the tree is not what this berth
+//! would produce now. Exit 0 clean, 1 findings, 2 bad input.
 
 use serde::Serialize;
 
-use crate::apply::envfile::{KeyChange, KeyEvent};
-use crate::apply::lock::LockedFile;
-use crate::apply::merge;
-use crate::apply::{FileChange, Options, Prepared, Status};
+use crate::apply::drift::{self, Finding};
+use crate::apply::{Options, Prepared};
 use crate::cli::{CheckArgs, Format};
 use crate::error::{Result, plural};
 use crate::exit::ExitStatus;
 use crate::manifest::Manifest;
-use crate::plan::{Ownership, Plan};
+use crate::plan::Plan;
 use crate::project_lock::Access;
 use crate::session::Session;
 
 use super::Globals;
-
-#[derive(Debug, Serialize)]
-pub(crate) struct Finding {
-    pub file: String,
-    /// The `.env` variable, for findings about one key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    pub problem: &'static str,
-    pub detail: String,
-    pub fix: String,
-    /// For a key: its value in the file and the one berth would write (absent for secrets).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub current: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub new: Option<String>,
-    /// Whether this finding fails the check.
-    pub fails: bool,
-}
-
-impl Finding {
-    fn file(change: &FileChange, problem: &'static str, detail: &str, fix: &str) -> Self {
-        Self {
-            file: change.path.clone(),
-            key: None,
-            problem,
-            detail: detail.to_string(),
-            fix: fix.to_string(),
-            current: None,
-            new: None,
-            fails: true,
-        }
-    }
-}
 
 #[derive(Debug, Serialize)]
 struct Report<'a> {
@@ -75,11 +38,7 @@ pub(crate) fn run(globals: &Globals, args: &CheckArgs) -> Result<ExitStatus> {
             ..Options::default()
         },
     )?;
-    let findings: Vec<Finding> = prepared
-        .changes
-        .iter()
-        .flat_map(|change| classify(change, &plan, &prepared, args.strict))
-        .collect();
+    let findings = drift::findings(&plan, &prepared, args.strict);
     let failed = findings.iter().any(|f| f.fails);
     let text = match args.format {
         Format::Json => render_json(&findings, &plan, &prepared, failed),
@@ -113,7 +72,7 @@ fn render_text(findings: &[Finding], plan: &Plan, failed: bool) -> String {
         out.push_str(&format!(
             "{} {what}: {} ({})\n    fix: {}\n",
             if f.fails { "FAIL" } else { "note" },
-            f.problem,
+            f.problem.label(),
             f.detail,
             f.fix
         ));
@@ -121,14 +80,16 @@ fn render_text(findings: &[Finding], plan: &Plan, failed: bool) -> String {
     let failing = findings.iter().filter(|f| f.fails).count();
     if failed {
         out.push_str(&format!(
-            "berth check: {failing} finding(s) fail the check (standard {})\n",
+            "berth check: {} {} the check (standard {})\n",
+            plural(failing, "finding"),
+            if failing == 1 { "fails" } else { "fail" },
             plan.standard_version
         ));
     } else {
         let notes = if findings.is_empty() {
             String::new()
         } else {
-            format!(" ({} note(s))", findings.len())
+            format!(" ({})", plural(findings.len(), "note"))
         };
         out.push_str(&format!(
             "berth check: up to date with berth.toml and standard {}{notes}\n",
@@ -136,11 +97,4 @@ fn render_text(findings: &[Finding], plan: &Plan, failed: bool) -> String {
         ));
     }
     out
-}
-
-/// `bytes` with CRLF line endings turned into LF.
-fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
-    String::from_utf8_lossy(bytes)
-        .replace("\r\n", "\n")
-        .into_bytes()
 }
