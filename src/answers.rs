@@ -15,7 +15,7 @@ use heck::ToKebabCase;
 use crate::error::{Error, Origin, Problem, Refusal, Result};
 use crate::manifest_edit::{self, NewService};
 use crate::model::{Infra, Project, Service};
-use crate::rules::{self, Context};
+use crate::rules::{self, Claims};
 use crate::standard::{Kind, Standard};
 
 /// The starting point of `berth init`.
@@ -180,7 +180,7 @@ pub struct ServiceDefaults {
 pub struct NewServiceRules<'a> {
     pub current: &'a Project,
     pub standard: &'a Standard,
-    ctx: Context<'a>,
+    claims: Claims<'a>,
 }
 
 impl<'a> NewServiceRules<'a> {
@@ -188,7 +188,7 @@ impl<'a> NewServiceRules<'a> {
         Self {
             current,
             standard,
-            ctx: Context::of(current, standard),
+            claims: Claims::of(current, standard),
         }
     }
 
@@ -207,11 +207,11 @@ impl<'a> NewServiceRules<'a> {
     }
 
     pub fn name(&self, name: &str) -> Result<(), Refusal> {
-        rules::new_service_name(name, &self.ctx)
+        rules::new_service_name(name, &self.claims)
     }
 
     pub fn port(&self, raw: i64) -> Result<u16, Refusal> {
-        rules::port(raw, &self.ctx)
+        rules::port(raw, &self.claims)
     }
 
     pub fn workers(&self, raw: i64, kind: Kind) -> Result<u32, Refusal> {
@@ -223,11 +223,11 @@ impl<'a> NewServiceRules<'a> {
     }
 
     pub fn route(&self, name: &str, route: &str) -> Result<(), Refusal> {
-        rules::route(route, name, &self.ctx)
+        rules::route(route, name, &self.claims)
     }
 
     pub fn dependency(&self, name: &str, dep: &str) -> Result<(), Refusal> {
-        rules::dependency(dep, name, &self.ctx)
+        rules::dependency(dep, name, &self.claims)
     }
 
     /// The defaults for a service called `name` of `kind` (`None`: the standard's kind for the
@@ -242,8 +242,8 @@ impl<'a> NewServiceRules<'a> {
             from_table: table.is_some(),
             port: table
                 .map(|r| r.port)
-                .filter(|p| !self.ctx.is_port_used(*p))
-                .unwrap_or_else(|| self.ctx.next_free_port()),
+                .filter(|p| !self.claims.is_port_used(*p))
+                .unwrap_or_else(|| self.claims.next_free_port()),
             workers: table.map_or(kind_defaults.workers, |r| r.workers),
             workers_reason: table.map_or_else(
                 || kind_defaults.workers_reason.clone(),

@@ -12,7 +12,7 @@ use heck::{ToShoutySnakeCase, ToSnakeCase};
 use crate::error::{Error, Origin, Problem, Refusal, Result};
 use crate::manifest::{Manifest, ServiceSection};
 use crate::model::{Gateway, Infra, Project, Service, Wait};
-use crate::rules::{self, Context};
+use crate::rules::{self, Claims};
 use crate::standard::{Kind, Standard};
 
 mod build;
@@ -45,8 +45,8 @@ impl Problems {
 /// Validates the manifest and resolves every omitted value.
 pub fn resolve(manifest: &Manifest, standard: &Standard) -> Result<Project> {
     let mut problems = Problems::default();
-    let mut ctx = Context::new(standard);
-    ctx.declare(
+    let mut claims = Claims::new(standard);
+    claims.declare(
         manifest.services.keys().cloned(),
         manifest.infra.keys().cloned(),
     );
@@ -55,12 +55,12 @@ pub fn resolve(manifest: &Manifest, standard: &Standard) -> Result<Project> {
         problems.add("project.name", format!("{name:?}"), r);
     }
     let environments = environments(manifest, standard, &mut problems);
-    let gateway = gateway(manifest, &mut ctx, &mut problems);
+    let gateway = gateway(manifest, &mut claims, &mut problems);
     let infra = infra(manifest, &mut problems);
     let services = manifest
         .services
         .iter()
-        .filter_map(|(name, section)| service(name, section, &mut ctx, &mut problems))
+        .filter_map(|(name, section)| service(name, section, &mut claims, &mut problems))
         .collect();
     if let Some(cycle) = find_cycle(manifest) {
         problems.add(
@@ -109,15 +109,15 @@ fn environments(manifest: &Manifest, standard: &Standard, problems: &mut Problem
         .collect()
 }
 
-fn gateway(manifest: &Manifest, ctx: &mut Context, problems: &mut Problems) -> Option<Gateway> {
+fn gateway(manifest: &Manifest, claims: &mut Claims, problems: &mut Problems) -> Option<Gateway> {
     if !manifest.gateway.enabled {
         return None;
     }
-    let internal = ctx.standard.gateway.port;
+    let internal = claims.standard.gateway.port;
     let raw = manifest.gateway.port.unwrap_or(i64::from(internal));
-    match rules::gateway_port(raw, ctx.standard) {
+    match rules::gateway_port(raw, claims.standard) {
         Ok(port) => {
-            ctx.claim_port(port, "the gateway");
+            claims.claim_port(port, "the gateway");
             Some(Gateway {
                 port,
                 internal_port: internal,
@@ -162,7 +162,7 @@ fn infra(manifest: &Manifest, problems: &mut Problems) -> Vec<Infra> {
 fn service(
     name: &str,
     section: &ServiceSection,
-    ctx: &mut Context,
+    claims: &mut Claims,
     problems: &mut Problems,
 ) -> Option<Service> {
     if let Err(r) = rules::service_name(name) {
@@ -175,10 +175,10 @@ fn service(
         return None;
     }
     let field = |f: &str| format!("services.{name}.{f}");
-    let standard = ctx.standard;
+    let standard = claims.standard;
     let row = standard.service(name);
     let kind = section.kind.or(row.map(|r| r.kind)).unwrap_or(Kind::Http);
-    let port = port_of(name, section, ctx, problems);
+    let port = port_of(name, section, claims, problems);
     let (workers, workers_reason) = match (section.workers, row) {
         (Some(raw), _) => (
             problems.check(
@@ -205,12 +205,12 @@ fn service(
         0,
     );
     let route = section.route.clone().unwrap_or_else(|| format!("/{name}"));
-    match rules::route(&route, name, ctx) {
-        Ok(()) => ctx.claim_route(&route, name),
+    match rules::route(&route, name, claims) {
+        Ok(()) => claims.claim_route(&route, name),
         Err(r) => problems.add(field("route"), format!("{route:?}"), r),
     }
     let key = name.to_shouty_snake_case();
-    let waits = waits_of(name, section, kind, &key, wait_timeout, ctx, problems);
+    let waits = waits_of(name, section, kind, &key, wait_timeout, claims, problems);
     Some(Service {
         name: name.to_string(),
         kind,
@@ -233,15 +233,15 @@ fn service(
     })
 }
 
-/// The service's port: berth.toml's, else the standard's table's; claimed in `ctx`.
+/// The service's port: berth.toml's, else the standard's table's; claimed in `claims`.
 fn port_of(
     name: &str,
     section: &ServiceSection,
-    ctx: &mut Context,
+    claims: &mut Claims,
     problems: &mut Problems,
 ) -> u16 {
     let field = format!("services.{name}.port");
-    let table = ctx.standard.service(name).map(|r| i64::from(r.port));
+    let table = claims.standard.service(name).map(|r| i64::from(r.port));
     let Some(raw) = section.port.or(table) else {
         problems.add(
             field,
@@ -250,15 +250,15 @@ fn port_of(
                 "a service outside the standard's table needs a port",
                 format!(
                     "add `port = {}` (`berth new` picks the next free one)",
-                    ctx.next_free_port()
+                    claims.next_free_port()
                 ),
             ),
         );
         return 0;
     };
-    match rules::port(raw, ctx) {
+    match rules::port(raw, claims) {
         Ok(port) => {
-            ctx.claim_port(port, name);
+            claims.claim_port(port, name);
             port
         }
         Err(r) => {
@@ -275,14 +275,14 @@ fn waits_of(
     kind: Kind,
     key: &str,
     default_timeout: u32,
-    ctx: &Context,
+    claims: &Claims,
     problems: &mut Problems,
 ) -> Vec<Wait> {
     let field = format!("services.{name}.depends_on");
     let mut seen = BTreeSet::new();
     let mut known = Vec::new();
     for dep in &section.depends_on {
-        match rules::dependency(dep, name, ctx) {
+        match rules::dependency(dep, name, claims) {
             Err(r) => problems.add(&field, format!("{dep:?}"), r),
             Ok(()) if !seen.insert(dep) => problems.add(
                 &field,
@@ -307,7 +307,7 @@ fn waits_of(
         } else if let Some(secs) = problems.check(
             f,
             raw,
-            rules::wait_timeout(*raw, kind, ctx.standard).map(Some),
+            rules::wait_timeout(*raw, kind, claims.standard).map(Some),
             None,
         ) {
             overrides.insert(dep, secs);
@@ -316,13 +316,13 @@ fn waits_of(
     known
         .into_iter()
         .map(|dep| {
-            let is_service = ctx.is_service(dep);
+            let is_service = claims.is_service(dep);
             let dep_key = dep.to_shouty_snake_case();
             let overridden = overrides.get(dep.as_str()).copied();
             Wait {
                 name: dep.clone(),
                 probe_path: if is_service {
-                    ctx.standard.healthcheck.path.clone()
+                    claims.standard.healthcheck.path.clone()
                 } else {
                     String::new()
                 },
