@@ -13,6 +13,7 @@
 //! final content (the Kubernetes overlays from `.env.<env>`): see `derived`.
 
 mod derived;
+mod normalise;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,6 +27,8 @@ use crate::error::Result;
 use crate::model::{Project, Service};
 use crate::standard::Standard;
 use crate::templates::{Template, TemplateSet};
+
+use normalise::normalise;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedFile {
@@ -52,9 +55,6 @@ pub struct Plan {
 /// Template paths (with placeholders) whose output belongs to the user after the first write.
 const SEEDED: [&str; 2] = ["services/SERVICE/requirements.txt", "services/SERVICE/app/"];
 
-fn ownership_of(template: &str) -> Ownership {
-    if SEEDED.iter().any(|s| template.starts_with(s)) {
-        Ownership::Seeded
 /// Who owns a file, which decides what regenerating does to it: a platform rule decided here,
 /// when planning; the lock records it and apply acts on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -68,6 +68,9 @@ pub enum Ownership {
     Seeded,
 }
 
+fn ownership_of(template: &str) -> Ownership {
+    if SEEDED.iter().any(|s| template.starts_with(s)) {
+        Ownership::Seeded
     } else if template.split('/').next_back() == Some(".env.ENV") {
         Ownership::Env
     } else {
@@ -439,99 +442,9 @@ impl Plan {
     }
 }
 
-/// Deterministic text: LF line endings, no trailing spaces, at most two blank lines in a row
-/// (template tags leave runs of them; two is what Python's style needs), no blank lines at the
-/// start, exactly one trailing newline.
-fn normalise(content: &mut String) {
-    if is_normal(content.as_bytes()) {
-        return;
-    }
-    let mut out = String::with_capacity(content.len());
-    let mut blank_run = 0;
-    // `lines` already drops the \r of a \r\n line ending.
-    for line in content.lines() {
-        let line = line.trim_end();
-        if line.is_empty() {
-            blank_run += 1;
-            if blank_run > 2 || out.is_empty() {
-                continue;
-            }
-        } else {
-            blank_run = 0;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    while out.ends_with("\n\n") {
-        out.pop();
-    }
-    if out.is_empty() {
-        out.push('\n');
-    }
-    *content = out;
-}
-
-/// Whether `normalise` would leave `text` as it is: checked in one pass without allocating,
-/// since nearly every render already is (a line ending in a non-ASCII byte takes the slow path,
-/// which knows every kind of Unicode white space).
-fn is_normal(text: &[u8]) -> bool {
-    if text.is_empty() || text[0] == b'\n' || !text.ends_with(b"\n") || text.ends_with(b"\n\n") {
-        return false;
-    }
-    let mut blank_run = 0;
-    let mut line_start = 0;
-    for (i, &b) in text.iter().enumerate() {
-        if b != b'\n' {
-            continue;
-        }
-        let line = &text[line_start..i];
-        line_start = i + 1;
-        match line.last() {
-            None => {
-                blank_run += 1;
-                if blank_run > 2 {
-                    return false;
-                }
-            }
-            Some(&last) if last.is_ascii_whitespace() || !last.is_ascii() => return false,
-            Some(_) => blank_run = 0,
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_fast_check_agrees_with_normalise() {
-        for text in [
-            "a\n",
-            "a\n\nb\n",
-            "a\n\n\nb\n",
-            "a\n\n\n\nb\n",
-            "a \n",
-            "a\t\n",
-            "\na\n",
-            "a\n\n",
-            "a",
-            "",
-            "a\r\nb\n",
-            "caf\u{e9}\n",
-            "x\u{a0}\n",
-            "#!/bin/sh\n\n\n# c\n",
-        ] {
-            let mut normalised = text.to_string();
-            normalise(&mut normalised);
-            let fast = is_normal(text.as_bytes());
-            // Sound always (a "normal" text is one normalise keeps); exact for ASCII text.
-            assert!(!fast || normalised == text, "{text:?}");
-            if text.is_ascii() {
-                assert_eq!(fast, normalised == text, "{text:?}");
-            }
-        }
-    }
 
     #[test]
     fn ownership_classes() {
@@ -621,15 +534,5 @@ mod tests {
                 "{pattern} must not match {path}"
             );
         }
-    }
-
-    #[test]
-    fn normalise_is_idempotent_and_ends_in_one_newline() {
-        let mut s = "\na  \r\n\n\n\n\nb\n\n\n".to_string();
-        normalise(&mut s);
-        assert_eq!(s, "a\n\n\nb\n");
-        let again = s.clone();
-        normalise(&mut s);
-        assert_eq!(s, again);
     }
 }

@@ -22,7 +22,8 @@ use crate::rules;
 use crate::standard::Standard;
 use crate::templates::Renderer;
 
-use super::{Ownership, PlannedFile, comment_marker, header, normalise, with_header};
+use super::normalise::normalise;
+use super::{Ownership, PlannedFile, comment_marker, header, with_header};
 
 /// A `.env` file's keys as Docker Compose reads them.
 pub type EnvValues = BTreeMap<String, Decoded>;
