@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use heck::ToKebabCase;
 
 use crate::error::{Error, Origin, Problem, Refusal, Result};
+use crate::manifest::ServiceSection;
 use crate::manifest_edit::{self, NewService};
 use crate::model::{Infra, Project, Service};
 use crate::rules::{self, Claims};
@@ -95,12 +96,14 @@ impl ProjectAnswers {
                 .iter()
                 .map(|s| NewService {
                     name: s.name.clone(),
-                    depends_on: s.depends_on.clone(),
+                    section: ServiceSection {
+                        depends_on: s.depends_on.clone(),
+                        ..ServiceSection::default()
+                    },
                     comment: Some(format!(
                         "{}: port {}, {} worker(s) ({}), from the standard's table",
                         s.name, s.port, s.workers, s.workers_reason
                     )),
-                    ..NewService::default()
                 })
                 .collect(),
         };
@@ -388,13 +391,20 @@ impl<'a> NewServiceRules<'a> {
         };
         NewService {
             name: name.clone(),
-            kind: (!d.from_table).then_some(d.kind),
-            port,
-            workers: answers.workers,
-            depends_on: answers.depends_on.clone().unwrap_or_default(),
-            wait_timeout: answers.wait_timeout,
-            wait_timeouts: answers.wait_timeouts.clone(),
-            route: answers.route.clone(),
+            section: ServiceSection {
+                kind: (!d.from_table).then_some(d.kind),
+                port: port.map(i64::from),
+                workers: answers.workers.map(i64::from),
+                depends_on: answers.depends_on.clone().unwrap_or_default(),
+                wait_timeout: answers.wait_timeout.map(i64::from),
+                wait_timeouts: answers
+                    .wait_timeouts
+                    .iter()
+                    .map(|(dep, secs)| (dep.clone(), i64::from(*secs)))
+                    .collect(),
+                route: answers.route.clone(),
+                kubernetes: None,
+            },
             comment: Some(format!(
                 "{name}: {kind}, port {shown_port}, {shown_workers} worker(s) ({reason}); unset values follow {origin}",
                 kind = d.kind,

@@ -160,20 +160,22 @@ pub struct InfraSection {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSection {
-    #[serde(default)]
+    // Unset values are left out when `berth new` writes the table (`manifest_edit`): they follow
+    // the standard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workers: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_timeout: Option<i64>,
     /// Per-dependency timeouts overriding `wait_timeout`: `{ postgres = 120 }`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub wait_timeouts: BTreeMap<String, i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes: Option<WorkloadSection>,

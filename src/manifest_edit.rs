@@ -5,27 +5,19 @@
 //! left out of the file on purpose: they then follow the standard when it is updated, instead of
 //! being pinned to the numbers of the day the service was added.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, value};
+use toml_edit::{DocumentMut, Item, Table, value};
 
 use crate::error::{Error, Result};
-use crate::standard::Kind;
+use crate::manifest::ServiceSection;
 
-/// A service as `berth new` (or a preset) adds it. `None` means "the standard's value".
+/// A service as `berth new` (or a preset) adds it: the `[services.NAME]` table berth.toml
+/// holds (`None`: the standard's value, left out of the file) and a comment written above it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewService {
     pub name: String,
-    pub kind: Option<Kind>,
-    pub port: Option<u16>,
-    pub workers: Option<u32>,
-    pub depends_on: Vec<String>,
-    pub wait_timeout: Option<u32>,
-    /// Per-dependency timeouts that differ from `wait_timeout`.
-    pub wait_timeouts: BTreeMap<String, u32>,
-    pub route: Option<String>,
-    /// A comment written above the table.
+    pub section: ServiceSection,
     pub comment: Option<String>,
 }
 
@@ -89,36 +81,12 @@ pub fn add_service(text: &str, service: &NewService, path: &Path) -> Result<Stri
         })?;
     services.set_implicit(true);
 
-    let mut table = Table::new();
-    if let Some(kind) = service.kind {
-        table.insert("kind", value(kind.as_str()));
-    }
-    if let Some(port) = service.port {
-        table.insert("port", value(i64::from(port)));
-    }
-    if let Some(workers) = service.workers {
-        table.insert("workers", value(i64::from(workers)));
-    }
-    if !service.depends_on.is_empty() {
-        let mut deps = Array::new();
-        for d in &service.depends_on {
-            deps.push(d.as_str());
-        }
-        table.insert("depends_on", value(deps));
-    }
-    if let Some(t) = service.wait_timeout {
-        table.insert("wait_timeout", value(i64::from(t)));
-    }
-    if !service.wait_timeouts.is_empty() {
-        let mut timeouts = InlineTable::new();
-        for (dep, secs) in &service.wait_timeouts {
-            timeouts.insert(dep, i64::from(*secs).into());
-        }
-        table.insert("wait_timeouts", value(timeouts));
-    }
-    if let Some(route) = &service.route {
-        table.insert("route", value(route.as_str()));
-    }
+    // The table as serde writes berth.toml's own type, so that `new` and the reader agree on
+    // every field's name and form.
+    let mut table = toml_edit::ser::to_document(&service.section)
+        .expect("a service table always serialises")
+        .as_table()
+        .clone();
     let prefix = match &service.comment {
         Some(c) => format!(
             "\n{}\n",
@@ -137,6 +105,7 @@ pub fn add_service(text: &str, service: &NewService, path: &Path) -> Result<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::standard::Kind;
 
     #[test]
     fn add_service_keeps_comments_and_order() {
@@ -145,11 +114,14 @@ mod tests {
             text,
             &NewService {
                 name: "a-new".into(),
-                kind: Some(Kind::Http),
-                port: Some(8005),
-                depends_on: vec!["b".into()],
+                section: ServiceSection {
+                    kind: Some(Kind::Http),
+                    port: Some(8005),
+                    depends_on: vec!["b".into()],
+                    wait_timeouts: [("b".to_string(), 90)].into(),
+                    ..Default::default()
+                },
                 comment: Some("added".into()),
-                ..Default::default()
             },
             Path::new("berth.toml"),
         )
@@ -162,7 +134,7 @@ mod tests {
         assert!(out.contains("port = 9000 # keep"));
         assert!(
             out.contains(
-                "# added\n[services.a-new]\nkind = \"http\"\nport = 8005\ndepends_on = [\"b\"]\n"
+                "# added\n[services.a-new]\nkind = \"http\"\nport = 8005\ndepends_on = [\"b\"]\nwait_timeouts = { b = 90 }\n"
             ),
             "{out}"
         );

@@ -340,8 +340,8 @@ fn one_timeout_per_dependency_maps_to_what_the_flag_writes() {
     args.depends_on = Some(vec!["auth-service".into(), "creator-hub".into()]);
     args.wait_timeout = vec!["creator-hub=120".into()];
     assert_eq!(wizard, from_flags(&args, &rules).unwrap());
-    assert_eq!(wizard.wait_timeout, None);
-    assert_eq!(wizard.wait_timeouts.get("creator-hub"), Some(&120));
+    assert_eq!(wizard.section.wait_timeout, None);
+    assert_eq!(wizard.section.wait_timeouts.get("creator-hub"), Some(&120));
     // The same answer for every dependency is the service-wide value.
     assert_eq!(
         timeouts(&[("a".into(), 90), ("b".into(), 90)], 60),
@@ -396,13 +396,13 @@ fn accepting_every_default_builds_what_the_flags_build() {
     let mut args = new_args("billing");
     args.depends_on = Some(vec!["auth-service".into()]);
     assert_eq!(wizard, from_flags(&args, &rules).unwrap());
-    assert_eq!(wizard.port, Some(8005));
+    assert_eq!(wizard.section.port, Some(8005));
     assert_eq!(
-        (wizard.workers, wizard.wait_timeout),
+        (wizard.section.workers, wizard.section.wait_timeout),
         (None, None),
         "defaults stay unpinned"
     );
-    assert_eq!(wizard.route, None);
+    assert_eq!(wizard.section.route, None);
 }
 
 #[test]
@@ -455,7 +455,11 @@ fn a_known_name_keeps_the_standards_values_unpinned() {
         from_flags(&new_args("creator-hub"), &rules).unwrap()
     );
     assert_eq!(
-        (wizard.kind, wizard.port, wizard.workers),
+        (
+            wizard.section.kind,
+            wizard.section.port,
+            wizard.section.workers
+        ),
         (None, None, None)
     );
 }
@@ -480,7 +484,7 @@ fn values_given_as_flags_are_not_asked_again() {
             && !q.contains("wait")),
         "{prompts:?}"
     );
-    assert_eq!(wizard.port, Some(8010));
+    assert_eq!(wizard.section.port, Some(8010));
 }
 
 #[test]
