@@ -58,6 +58,10 @@ fn uv_pin() -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn by_default_uv_builds_the_environment_and_dev_gets_the_edit_loop_and_fast_probes() {
     let dir = tempdir();
     init_mvp(dir.path());
@@ -135,6 +139,10 @@ fn by_default_uv_builds_the_environment_and_dev_gets_the_edit_loop_and_fast_prob
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn engines_25_and_newer_get_start_interval_and_pip_replaces_uv_on_request() {
     let dir = tempdir();
     init_mvp(dir.path());

@@ -46,6 +46,10 @@ fn compose_config(dir: &Path) -> serde_json::Value {
 const ENVS: [&str; 3] = [".env.dev", ".env.staging", ".env.prod"];
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn port_workers_and_wait_timeout_in_berth_toml_reach_the_running_configuration() {
     let tmp = tempdir();
     let dir = tmp.path();
@@ -464,6 +468,10 @@ fn a_pre_existing_env_file_is_refused_then_adopted_with_force() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn tricky_values_round_trip_through_compose_after_a_merge() {
     let tmp = tempdir();
     let dir = tmp.path();

@@ -135,6 +135,10 @@ fn start_in_namespace(resolv_conf: &str, dns_address: &str, records: &[&str], ur
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-namespaces"),
+    ignore = "needs unshare -rmn (user and network namespaces): feature test-namespaces"
+)]
 fn in_a_pod_the_upstream_is_the_search_expanded_name_and_the_cluster_dns() {
     let run = start_in_namespace(
         "search demo-prod.svc.cluster.local svc.cluster.local cluster.local\n\
@@ -155,6 +159,10 @@ fn in_a_pod_the_upstream_is_the_search_expanded_name_and_the_cluster_dns() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-namespaces"),
+    ignore = "needs unshare -rmn (user and network namespaces): feature test-namespaces"
+)]
 fn on_a_compose_network_the_name_and_dockers_dns_stay() {
     let run = start_in_namespace(
         "nameserver 127.0.0.11\noptions ndots:0\n",
@@ -174,6 +182,10 @@ fn on_a_compose_network_the_name_and_dockers_dns_stay() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-namespaces"),
+    ignore = "needs unshare -rmn (user and network namespaces): feature test-namespaces"
+)]
 fn a_name_that_does_not_resolve_stops_the_start_with_one_line() {
     let run = start_in_namespace(
         "nameserver 127.0.0.1\n",

@@ -149,7 +149,10 @@ fn compose_env(
 }
 
 /// The data of the `ConfigMap` `kubectl kustomize` builds from berth's literals for `values`.
-#[cfg_attr(not(kubectl), allow(dead_code))]
+#[cfg_attr(
+    not(all(feature = "test-kubectl", feature = "test-compose", kubectl)),
+    allow(dead_code)
+)]
 fn configmap_from_literals(
     dir: &Path,
     values: &BTreeMap<String, String>,
@@ -177,8 +180,8 @@ fn cases_file(dir: &Path) -> (std::path::PathBuf, String) {
 
 #[test]
 #[cfg_attr(
-    not(kubectl),
-    ignore = "needs kubectl with Kustomize v5 (build.rs found none)"
+    not(all(feature = "test-kubectl", feature = "test-compose", kubectl)),
+    ignore = "needs kubectl with Kustomize v5 (build.rs looks for one) and the validators: features test-kubectl, test-compose"
 )]
 fn decoder_compose_and_configmap_agree_on_hard_values() {
     let tmp = tempdir();
@@ -209,6 +212,10 @@ fn decoder_compose_and_configmap_agree_on_hard_values() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn refused_values_change_with_the_shell_that_runs_compose() {
     let tmp = tempdir();
     let env_file = tmp.path().join("refused.env");
@@ -228,6 +235,10 @@ fn refused_values_change_with_the_shell_that_runs_compose() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn what_compose_cannot_read_the_decoder_refuses() {
     let tmp = tempdir();
     let env_file = tmp.path().join("bad.env");

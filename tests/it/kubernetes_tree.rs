@@ -179,8 +179,8 @@ fn every_overlay_lists_exactly_its_files() {
 
 #[test]
 #[cfg_attr(
-    not(kubectl),
-    ignore = "needs kubectl with Kustomize v5 (build.rs found none)"
+    not(all(feature = "test-kubectl", feature = "test-compose", kubectl)),
+    ignore = "needs kubectl with Kustomize v5 (build.rs looks for one) and the validators: features test-kubectl, test-compose"
 )]
 fn kubectl_kustomize_builds_every_overlay() {
     for shape in [mvp_kubernetes, shop_kubernetes] {
@@ -217,8 +217,8 @@ const HARD_VALUES: &[(&str, &str)] = &[
 
 #[test]
 #[cfg_attr(
-    not(kubectl),
-    ignore = "needs kubectl with Kustomize v5 (build.rs found none)"
+    not(all(feature = "test-kubectl", feature = "test-compose", kubectl)),
+    ignore = "needs kubectl with Kustomize v5 (build.rs looks for one) and the validators: features test-kubectl, test-compose"
 )]
 fn every_container_gets_the_same_environment_under_compose_and_kustomize() {
     let tmp = tempdir();

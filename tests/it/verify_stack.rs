@@ -83,6 +83,10 @@ fn healthy(service: &str) -> serde_json::Value {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn usage_and_configuration_errors_exit_2() {
     let bench = Bench::new();
     let run = bench.run(&[], json!({}), &[]);
@@ -119,6 +123,10 @@ fn usage_and_configuration_errors_exit_2() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn the_health_table_shows_every_service_and_fails_on_one_unhealthy() {
     let bench = Bench::new();
     let all: Vec<serde_json::Value> = SERVICES.iter().map(|s| healthy(s)).collect();
@@ -160,6 +168,10 @@ fn the_health_table_shows_every_service_and_fails_on_one_unhealthy() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn the_gateway_probe_follows_the_labelled_routes_and_catches_a_misroute() {
     let bench = Bench::new();
     // A route berth.toml moves: the script must take it from the Compose labels.
@@ -226,6 +238,10 @@ fn the_gateway_probe_follows_the_labelled_routes_and_catches_a_misroute() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn the_build_table_fails_on_a_failed_build_or_an_image_over_the_target() {
     let bench = Bench::new();
     let sizes: serde_json::Map<String, serde_json::Value> = SERVICES
@@ -282,6 +298,10 @@ fn build_batches(bench: &Bench) -> Vec<Vec<String>> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 fn max_parallel_builds_in_ordered_batches_of_at_most_n_with_each_image_s_time_and_size() {
     let bench = Bench::new();
     let sizes: serde_json::Map<String, serde_json::Value> = SERVICES
