@@ -85,13 +85,22 @@ mod tests {
     fn chunks_cover_every_item_once_in_order() {
         let items: Vec<u32> = (0..101).collect();
         let parts = map_chunks(&items, <[u32]>::to_vec);
-        assert!(!parts.is_empty());
         assert_eq!(parts.concat(), items);
         assert!(
-            map_chunks(&[] as &[u32], <[u32]>::len)
-                .iter()
-                .all(|&n| n == 0)
+            parts.len() <= threads(items.len()),
+            "one chunk per thread at most"
         );
+        assert!(
+            parts.iter().all(|p| !p.is_empty()),
+            "no empty chunk: {parts:?}"
+        );
+        // No items: no chunk, and `f` is never called.
+        let calls = AtomicUsize::new(0);
+        let none = map_chunks(&[] as &[u32], |part| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            part.len()
+        });
+        assert_eq!((none, calls.into_inner()), (Vec::new(), 0));
     }
 
     #[test]
