@@ -1,5 +1,6 @@
-//! Exposes the embedded standard's version to the binary (`berth --version`) at compile time, and
-//! tells the tests whether a Kustomize v5 (`kubectl kustomize`) is on this machine.
+//! Exposes the embedded standard's version to the binary (`berth --version`) at compile time,
+//! refuses a file under `templates/` that is not UTF-8 text (every file there is embedded as a
+//! template), and tells the tests whether a Kustomize v5 (`kubectl kustomize`) is on this machine.
 
 fn main() {
     // include_dir cannot tell cargo about new template files; watching the folder here does.
@@ -11,7 +12,31 @@ fn main() {
         .and_then(toml::Value::as_str)
         .expect("templates/standard.toml has a top-level version string");
     println!("cargo:rustc-env=BERTH_STANDARD_VERSION={version}");
+    refuse_non_utf8(std::path::Path::new("templates"));
     kubectl_cfg();
+}
+
+/// Every file under `templates/` is embedded and read as text: one that is not UTF-8 would be a
+/// template berth could never render, so the build stops and names it.
+fn refuse_non_utf8(dir: &std::path::Path) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("a readable templates/ entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            refuse_non_utf8(&path);
+        } else {
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(
+                std::str::from_utf8(&bytes).is_ok(),
+                "{} is not UTF-8 text, and every file under templates/ is embedded as a template\n  \
+                 fix: remove it (Python byte code: __pycache__/ is in .gitignore) or save it as UTF-8",
+                path.display()
+            );
+        }
+    }
 }
 
 /// `cfg(kubectl)` when `kubectl` on the PATH embeds Kustomize v5: the tests that build overlays

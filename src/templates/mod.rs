@@ -192,9 +192,10 @@ fn output_of(path: &str) -> &str {
 
 fn collect_embedded(dir: &Dir<'static>, out: &mut BTreeMap<String, Cow<'static, str>>) {
     for file in dir.files() {
-        if let Some(text) = file.contents_utf8() {
-            out.insert(slash_path(file.path()), Cow::Borrowed(text));
-        }
+        let text = file
+            .contents_utf8()
+            .expect("build.rs refuses a template that is not UTF-8 text");
+        out.insert(slash_path(file.path()), Cow::Borrowed(text));
     }
     for sub in dir.dirs() {
         collect_embedded(sub, out);
