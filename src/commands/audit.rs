@@ -4,14 +4,13 @@
 //! (the embedded `standard.toml`, or the one in `--templates DIR`) and prints the report in the
 //! asked format; the exit code is 1 when a finding reaches `--fail-on`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::audit::{self, explain, report, rules};
 use crate::cli::AuditArgs;
+use crate::error::{Error, Origin, Problem, Refusal, Result};
 use crate::exit::ExitStatus;
 use crate::report::print;
-use crate::error::{Error, Origin, Problem, Refusal, Result};
 use crate::standard::Standard;
 use crate::templates::{STANDARD_FILE, embedded_standard_text};
 
@@ -25,9 +24,12 @@ pub(crate) fn run(globals: &Globals, args: &AuditArgs) -> Result<ExitStatus> {
     }
     let standard = load_standard(templates)?;
     if let Some(id) = &args.explain {
-        let rule = rules::find(id).ok_or_else(|| Error::Usage {
-            message: format!("--explain {id}: no audit rule has this id"),
-            fix: "use an id from `berth audit --list-rules`, e.g. BA-H004".into(),
+        // The same refusal as `--ignore` with an unknown id: one mistake, one message.
+        let rule = rules::find(id).ok_or_else(|| {
+            Error::invalid(
+                Origin::CommandLine,
+                vec![Problem::new("--explain", id, unknown_rule())],
+            )
         })?;
         print(&explain::explain(rule, &standard))?;
         return Ok(ExitStatus::Success);
@@ -76,14 +78,7 @@ fn ignore_flags(values: &[String]) -> Result<Vec<(String, String)>> {
         let (id, reason) = value.split_once('=').unwrap_or((value, ""));
         let (id, reason) = (id.trim(), reason.trim());
         if rules::find(id).is_none() {
-            problems.push(Problem::new(
-                "--ignore",
-                value,
-                Refusal::new(
-                    "no audit rule has this id",
-                    "use an id from `berth audit --list-rules`",
-                ),
-            ));
+            problems.push(Problem::new("--ignore", value, unknown_rule()));
         } else if reason.is_empty() {
             problems.push(Problem::new(
                 "--ignore",
