@@ -197,7 +197,7 @@ pub enum Error {
     #[error("cancelled: nothing was written")]
     Declined,
 
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}\n  fix: {}", io_fix(.source))]
     Io {
         path: PathBuf,
         #[source]
@@ -228,7 +228,25 @@ impl Error {
     }
 }
 
-fn plural(n: usize, what: &str) -> String {
+/// The fix of an I/O failure, by its kind.
+fn io_fix(error: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => "check the path: it, or a folder on the way to it, does not exist",
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+            "give the user running berth access to it (its permissions or those of its folder)"
+        }
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            "free some disk space and run berth again"
+        }
+        _ => {
+            "check that the path is a file or folder berth may read and write, then run berth again"
+        }
+    }
+}
+
+/// `n what`, with an `s` when `n` is not 1.
+pub fn plural(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
     } else {

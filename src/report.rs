@@ -92,8 +92,8 @@ pub(crate) fn finish(
     }
     let sidecars = prepared.changes.iter().any(|c| c.sidecar.is_some());
     let mut text = format!(
-        "berth: {} conflicting file(s); resolve {}, then run `berth check`:\n",
-        conflicts.len(),
+        "berth: {}; resolve {}, then run `berth check`:\n",
+        plural(conflicts.len(), "conflicting file"),
         if sidecars {
             "them against their .berth-new files"
         } else {
@@ -154,7 +154,7 @@ fn report(prepared: &Prepared, manifest_line: Option<String>, listing: Listing) 
         }
     }
     if unchanged > 0 {
-        out.push_str(&format!("  {unchanged} file(s) unchanged\n"));
+        out.push_str(&format!("  {} unchanged\n", plural(unchanged, "file")));
     }
     out
 }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::answers::{NewServiceRules as Rules, ServiceAnswers, ServiceDefaults as Defaults};
-use crate::error::{Refusal, Result};
+use crate::error::{Refusal, Result, plural};
 use crate::manifest_edit::NewService;
 use crate::standard::Kind;
 
@@ -116,8 +116,11 @@ pub(super) fn ask_kind(
 ) -> Result<Kind> {
     if standard.from_table {
         p.note(&format!(
-            "{name} is in the standard's table: {}, port {}, {} worker(s) ({}).",
-            standard.kind, standard.port, standard.workers, standard.workers_reason
+            "{name} is in the standard's table: {}, port {}, {} ({}).",
+            standard.kind,
+            standard.port,
+            plural(standard.workers as usize, "worker"),
+            standard.workers_reason
         ));
     }
     let items: Vec<String> = Kind::ALL

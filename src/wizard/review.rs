@@ -5,7 +5,7 @@
 //! is written.
 
 use crate::apply::{self, Prepared, Status};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, plural};
 use crate::manifest;
 use crate::report;
 use crate::session::ManifestChange;
@@ -46,8 +46,8 @@ pub(super) fn summary(prepared: &Prepared, change: &ManifestChange) -> String {
         lines.push(report::file_line(c));
     }
     format!(
-        "berth will write {} file(s):\n{}",
-        lines.len(),
+        "berth will write {}:\n{}",
+        plural(lines.len(), "file"),
         lines.join("\n")
     )
 }

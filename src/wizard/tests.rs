@@ -111,7 +111,7 @@ fn kind_defaults_to_the_standards_kind_for_a_known_name_else_http() {
     );
     assert!(default_of(&p, "Kind").starts_with("worker"));
     assert!(
-        p.notes[0].contains("ai-engine is in the standard's table: worker, port 8003, 1 worker(s)"),
+        p.notes[0].contains("ai-engine is in the standard's table: worker, port 8003, 1 worker ("),
         "{:?}",
         p.notes
     );
@@ -651,7 +651,7 @@ fn review_lists_what_will_be_written_and_shows_the_diff_on_request() {
     review(&mut p, &prepared(), &change).unwrap();
     let summary = &p.notes[0];
     assert!(
-        summary.starts_with("berth will write 3 file(s):"),
+        summary.starts_with("berth will write 3 files:"),
         "{summary}"
     );
     assert!(summary.contains("  updated      berth.toml"));

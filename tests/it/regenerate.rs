@@ -147,7 +147,7 @@ fn edit_on_a_changed_line_conflicts_with_markers() {
         stdout(&out)
     );
     assert!(
-        stderr(&out).contains("1 conflicting file(s)") && stderr(&out).contains(df),
+        stderr(&out).contains("1 conflicting file;") && stderr(&out).contains(df),
         "{}",
         stderr(&out)
     );
