@@ -3,7 +3,7 @@
 //!
 //! These types sit below both the commands and the wizard, so neither imports the other: a
 //! command turns its clap arguments into plain `ProjectFlags` / `ServiceFlags`, checks them here
-//! with the rules of `rules.rs` (every problem listed, named after its flag), then either takes
+//! with `rules` (every problem listed, named after its flag), then either takes
 //! the defaults (`--yes`) or lets the wizard ask what the flags left open; both end in the same
 //! `ProjectAnswers` / `NewService`.
 
@@ -178,8 +178,8 @@ pub struct ServiceDefaults {
     pub route: String,
 }
 
-/// A new service's answers checked against the standard and the project it joins: the rules
-/// of `rules.rs` in this project's context.
+/// A new service's answers checked against the standard and the project it joins: `rules`
+/// with this project's `Claims`.
 pub struct NewServiceRules<'a> {
     pub current: &'a Project,
     pub standard: &'a Standard,

@@ -5,7 +5,10 @@
 //! `templates`) -> `apply` (decide per file, merge, write atomically, lock last). `session`
 //! runs the stages for a project; `commands` are the thin layer over clap (`cli`), with
 //! `answers` below both them and the `wizard`. The pipeline's modules are public so that the
-//! integration tests can drive it in-process; the binary is `main.rs` calling `run`.
+//! integration tests can drive it in-process; the binary is `main.rs` calling `run` with its
+//! arguments and exiting with the `ExitStatus` it returns. Below the pipeline sit small
+//! libraries that know nothing of it (`dotenv`, `quantity`, `parallel`, `exit`) and the two
+//! constants at this root; layers import downward only, which `tests/it/module_graph.rs` checks.
 
 pub mod answers;
 pub mod apply;

@@ -2,7 +2,7 @@
 //!
 //! This module is the file's schema and nothing more: serde types with `deny_unknown_fields`, so
 //! a misspelt key is an error that names its line instead of a silently ignored setting. What the
-//! values must satisfy, and what an omitted value defaults to, is `rules.rs` and `resolve.rs`; how the file is
+//! values must satisfy, and what an omitted value defaults to, is `rules/` and `resolve.rs`; how the file is
 //! edited without losing the user's comments is `manifest_edit.rs`.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! berth.toml -> the resolved `model::Project`: every value checked with its rule (`rules.rs`)
+//! berth.toml -> the resolved `model::Project`: every value checked with its rule (`rules/`)
 //! and every omitted value filled in from the standard's data.
 //!
 //! One function per section of the manifest (project, gateway, infrastructure, each service,

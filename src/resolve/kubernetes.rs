@@ -1,7 +1,7 @@
 //! `[kubernetes]`, `[services.NAME.kubernetes]` and `[gateway.kubernetes]` of berth.toml, with
 //! the standard's `[kubernetes]` data, -> `model::kubernetes::Kubernetes`.
 //!
-//! Each value is checked with its rule (`rules.rs`) and every omitted one comes from the
+//! Each value is checked with its rule (`rules/kubernetes.rs`) and every omitted one comes from the
 //! standard. Replicas of a workload in an environment come from, first to last: the service's
 //! own table, its kind's row in the standard (WebSocket services stay at one), the project's
 //! `[kubernetes] replicas`, the standard's default. Resources come field by field from the

@@ -3,7 +3,7 @@
 //!
 //! Defaults are the flags path's (`berth init DIR --yes`): the folder's name, the mvp preset,
 //! every environment of the standard, the gateway when the preset has services. Answers are
-//! checked with the rules berth.toml is checked with (`rules.rs`).
+//! checked with the rules berth.toml is checked with (`rules/`).
 
 use crate::answers::{Preset, ProjectAnswers, ProjectFlags};
 use crate::error::Result;
