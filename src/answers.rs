@@ -5,7 +5,8 @@
 //! command turns its clap arguments into plain `ProjectFlags` / `ServiceFlags`, checks them here
 //! with `rules` (every problem listed, named after its flag), then either takes
 //! the defaults (`--yes`) or lets the wizard ask what the flags left open; both end in the same
-//! `ProjectAnswers` / `NewService`.
+//! `ProjectAnswers` / `NewService`. A service's checked answers, and the service added, hold
+//! berth.toml's own `ServiceSection`: one shape for a service from the answers to the file.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -136,7 +137,9 @@ pub fn default_project_name(root: &Path) -> String {
     }
 }
 
-/// `new`'s flags, as given (`None`: not given); numbers unchecked.
+/// `new`'s flags, as given (`None`: not given); numbers unchecked. The one service shape below
+/// clap that is not berth.toml's `ServiceSection`: the values here are not checked yet, and
+/// `--wait-timeout` is a list of `SECS` / `DEP=SECS` items that checking splits in two.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceFlags {
     pub name: Option<String>,
@@ -149,19 +152,15 @@ pub struct ServiceFlags {
     pub route: Option<String>,
 }
 
-/// The answers for one new service. `None` means "not given": the standard's default applies
-/// and, for the values the standard owns, nothing is written to berth.toml.
+/// The answers for one new service so far, checked: its name and its `[services.NAME]` table
+/// as berth.toml holds it (`ServiceSection`; `None`: not given, the standard's default applies
+/// and, for the values the standard owns, nothing is written to berth.toml).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceAnswers {
     pub name: Option<String>,
-    pub kind: Option<Kind>,
-    pub port: Option<u16>,
-    pub workers: Option<u32>,
-    pub depends_on: Option<Vec<String>>,
-    pub wait_timeout: Option<u32>,
-    /// Dependencies whose timeout differs from `wait_timeout` (or its default).
-    pub wait_timeouts: BTreeMap<String, u32>,
-    pub route: Option<String>,
+    pub section: ServiceSection,
+    /// Whether the dependencies were given (an empty list too): the wizard asks otherwise.
+    pub depends_on_given: bool,
 }
 
 /// What a service gets when a question is left at its default.
@@ -302,13 +301,20 @@ impl<'a> NewServiceRules<'a> {
         }
         Ok(ServiceAnswers {
             name: flags.name.clone(),
-            kind: flags.kind,
-            port,
-            workers,
-            depends_on: flags.depends_on.clone(),
-            wait_timeout,
-            wait_timeouts,
-            route: flags.route.clone(),
+            section: ServiceSection {
+                kind: flags.kind,
+                port: port.map(i64::from),
+                workers: workers.map(i64::from),
+                depends_on,
+                wait_timeout: wait_timeout.map(i64::from),
+                wait_timeouts: wait_timeouts
+                    .into_iter()
+                    .map(|(dep, secs)| (dep, i64::from(secs)))
+                    .collect(),
+                route: flags.route.clone(),
+                kubernetes: None,
+            },
+            depends_on_given: flags.depends_on.is_some(),
         })
     }
 
@@ -370,20 +376,21 @@ impl<'a> NewServiceRules<'a> {
             .name
             .clone()
             .expect("the name is given or asked before the service is built");
-        let d = self.defaults(&name, answers.kind);
+        let given = &answers.section;
+        let d = self.defaults(&name, given.kind);
         let table_port = self
             .standard
             .service(&name)
             .filter(|_| d.from_table)
-            .map(|r| r.port);
+            .map(|r| i64::from(r.port));
         // The table's port is left out of berth.toml (it follows the standard); any other port
         // is written, since a service outside the table has no port without one.
-        let port = match answers.port.unwrap_or(d.port) {
+        let port = match given.port.unwrap_or(i64::from(d.port)) {
             p if Some(p) == table_port => None,
             p => Some(p),
         };
-        let shown_port = port.unwrap_or(d.port);
-        let shown_workers = answers.workers.unwrap_or(d.workers);
+        let shown_port = port.unwrap_or(i64::from(d.port));
+        let shown_workers = given.workers.unwrap_or(i64::from(d.workers));
         let origin = if d.from_table {
             "the standard's table"
         } else {
@@ -393,17 +400,8 @@ impl<'a> NewServiceRules<'a> {
             name: name.clone(),
             section: ServiceSection {
                 kind: (!d.from_table).then_some(d.kind),
-                port: port.map(i64::from),
-                workers: answers.workers.map(i64::from),
-                depends_on: answers.depends_on.clone().unwrap_or_default(),
-                wait_timeout: answers.wait_timeout.map(i64::from),
-                wait_timeouts: answers
-                    .wait_timeouts
-                    .iter()
-                    .map(|(dep, secs)| (dep.clone(), i64::from(*secs)))
-                    .collect(),
-                route: answers.route.clone(),
-                kubernetes: None,
+                port,
+                ..given.clone()
             },
             comment: Some(format!(
                 "{name}: {kind}, port {shown_port}, {shown_workers} worker(s) ({reason}); unset values follow {origin}",

@@ -22,35 +22,41 @@ pub(crate) fn new_service(
     given: ServiceAnswers,
     rules: &Rules,
 ) -> Result<NewService> {
-    let mut c = given;
-    let name = match c.name.clone() {
+    let mut answers = given;
+    let name = match answers.name.clone() {
         Some(name) => name,
         None => ask_name(p, rules)?,
     };
-    c.name = Some(name.clone());
+    answers.name = Some(name.clone());
+    let c = &mut answers.section;
     if c.kind.is_none() {
         let standard = rules.defaults(&name, None);
         c.kind = changed(ask_kind(p, rules, &name, &standard)?, &standard.kind);
     }
     let d = rules.defaults(&name, c.kind);
     if c.port.is_none() {
-        c.port = changed(ask_port(p, rules, &name, &d)?, &d.port);
+        c.port = changed(ask_port(p, rules, &name, &d)?, &d.port).map(i64::from);
     }
     if c.workers.is_none() {
-        c.workers = changed(ask_workers(p, rules, &name, &d)?, &d.workers);
+        c.workers = changed(ask_workers(p, rules, &name, &d)?, &d.workers).map(i64::from);
     }
-    if c.depends_on.is_none() {
-        c.depends_on = Some(ask_depends_on(p, rules)?);
+    if !answers.depends_on_given {
+        c.depends_on = ask_depends_on(p, rules)?;
+        answers.depends_on_given = true;
     }
-    let deps = c.depends_on.clone().unwrap_or_default();
-    if c.wait_timeout.is_none() && c.wait_timeouts.is_empty() && !deps.is_empty() {
-        let answers = ask_wait_timeouts(p, rules, &deps, &d)?;
-        (c.wait_timeout, c.wait_timeouts) = timeouts(&answers, d.wait_timeout);
+    if c.wait_timeout.is_none() && c.wait_timeouts.is_empty() && !c.depends_on.is_empty() {
+        let asked = ask_wait_timeouts(p, rules, &c.depends_on, &d)?;
+        let (default, apart) = timeouts(&asked, d.wait_timeout);
+        c.wait_timeout = default.map(i64::from);
+        c.wait_timeouts = apart
+            .into_iter()
+            .map(|(dep, secs)| (dep, i64::from(secs)))
+            .collect();
     }
     if c.route.is_none() && rules.has_gateway() {
         c.route = changed(ask_route(p, rules, &name, &d)?, &d.route);
     }
-    Ok(rules.service(&c))
+    Ok(rules.service(&answers))
 }
 
 /// `None` when the answer is the default: the standard's value applies.
