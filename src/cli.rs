@@ -52,6 +52,7 @@ pub(crate) enum Command {
     Generate(GenerateArgs),
     Check(CheckArgs),
     Audit(AuditArgs),
+    Scan(ScanArgs),
     Completions(CompletionsArgs),
 }
 
@@ -306,6 +307,43 @@ pub(crate) struct AuditArgs {
     /// checks of hadolint, checkov and trivy
     #[arg(long, conflicts_with = "paths")]
     pub list_rules: bool,
+}
+
+/// Scan the services' Python dependencies against an offline OSV advisory database.
+///
+/// Reads the database from a folder (the PyPA advisory database, vulns/<package>/<ID>.yaml) or
+/// a zip (osv-scanner's PyPI/all.zip), then checks the `==` pins of every service's
+/// requirements.txt, or with --images / --image the distributions installed in built images
+/// (read from `docker image save`, the image is not run). A requirement that names no single
+/// version is a finding of its own. Exit code: 0 no finding, 1 findings, 2 when the database is
+/// missing, unreadable, holds no PyPI advisory or is older than --max-age (see docs/scan.md).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  berth scan --db ~/advisory-database                  every service's requirements.txt
+  BERTH_ADVISORY_DB=~/all.zip berth scan --images      every service's built image
+  berth scan --image demo/ai-engine:latest             one image, no project needed
+  berth scan --max-age 90d --format sarif > scan.sarif accept a database up to 90 days old")]
+pub(crate) struct ScanArgs {
+    /// OSV advisory database: a folder or a zip
+    #[arg(long, env = "BERTH_ADVISORY_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Refuse a database whose newest advisory is older than this (e.g. 30d, 12w, 90days)
+    #[arg(long, default_value = "30d", value_name = "AGE")]
+    pub max_age: String,
+
+    /// Scan this built image instead of the project's requirements (repeatable)
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Vec<String>,
+
+    /// Scan every service's built image (${IMAGE_PREFIX:-<project>}/<service>:${IMAGE_TAG:-latest})
+    #[arg(long, conflicts_with = "image")]
+    pub images: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AuditFormatArg::Text)]
+    pub format: AuditFormatArg,
 }
 
 /// Print shell completions.

@@ -28,6 +28,7 @@ pub mod quantity;
 mod report;
 pub mod resolve;
 pub mod rules;
+mod scan;
 pub mod session;
 pub mod standard;
 pub mod templates;
@@ -85,6 +86,7 @@ where
         Command::Check(args) => commands::check::run(&globals, args),
         Command::Completions(args) => commands::completions::run(args),
         Command::Audit(args) => commands::audit::run(&globals, args),
+        Command::Scan(args) => commands::scan::run(&globals, args),
     };
     match result {
         Ok(status) => status,

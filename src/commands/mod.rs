@@ -7,6 +7,7 @@ pub(crate) mod completions;
 pub(crate) mod generate;
 pub(crate) mod init;
 pub(crate) mod new;
+pub(crate) mod scan;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
