@@ -14,6 +14,7 @@ fn main() {
     println!("cargo:rustc-env=BERTH_STANDARD_VERSION={version}");
     refuse_non_utf8(std::path::Path::new("templates"));
     kubectl_cfg();
+    pypa_snapshot_cfg();
 }
 
 /// Every file under `templates/` is embedded and read as text: one that is not UTF-8 would be a
@@ -64,5 +65,18 @@ fn kubectl_cfg() {
     });
     if v5 {
         println!("cargo:rustc-cfg=kubectl");
+    }
+}
+
+/// `cfg(pypa_snapshot)` when the PyPA advisory database snapshot is beside the repository
+/// (`../shared/advisories/pypa-advisory-database`, or `$BERTH_PYPA_DB`): the scan tests that read
+/// it are marked ignored without it, never passed without running.
+fn pypa_snapshot_cfg() {
+    println!("cargo::rustc-check-cfg=cfg(pypa_snapshot)");
+    println!("cargo:rerun-if-env-changed=BERTH_PYPA_DB");
+    let rel = std::env::var("BERTH_PYPA_DB")
+        .unwrap_or_else(|_| "../shared/advisories/pypa-advisory-database".into());
+    if std::path::Path::new(&rel).join("vulns").is_dir() {
+        println!("cargo:rustc-cfg=pypa_snapshot");
     }
 }

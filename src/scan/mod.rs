@@ -303,11 +303,14 @@ fn check(db: &db::Database, target: &str, c: &Candidate) -> Vec<Finding> {
                 .collect();
             aliases.sort();
             aliases.dedup();
-            let first = group
+            // The summary of the first advisory (in id order) that has one.
+            let mut members: Vec<&osv::Advisory> = group.iter().map(|(a, _)| *a).collect();
+            members.sort_by(|x, y| x.id.cmp(&y.id));
+            let summary = members
                 .iter()
-                .find(|(a, _)| a.id == id)
-                .map(|(a, _)| *a)
-                .expect("the id is the group's");
+                .map(|a| a.summary_line())
+                .find(|s| s != osv::NO_SUMMARY)
+                .unwrap_or_else(|| osv::NO_SUMMARY.to_string());
             let fixed = group
                 .iter()
                 .filter_map(|(_, h)| h.fixed.as_deref())
@@ -323,7 +326,7 @@ fn check(db: &db::Database, target: &str, c: &Candidate) -> Vec<Finding> {
                 kind: Kind::Vulnerable,
                 id,
                 aliases,
-                summary: first.summary_line(),
+                summary,
                 fixed,
                 installed_at: c.installed_at.clone(),
             }

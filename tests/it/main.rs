@@ -23,6 +23,7 @@ mod readme;
 mod regenerate;
 mod repository;
 mod safety;
+mod scan;
 mod scripts;
 mod support;
 mod tree_snapshots;

@@ -10,6 +10,8 @@ other call is answered from the scenario in $FAKE_DOCKER_SCENARIO (a JSON file):
     sizes             image -> size in bytes for `image inspect` (missing -> exit 1)
     build_fail        services whose `compose build` fails
     health_log        container -> the last health check's output for `inspect`
+    saves             image -> a tar file that `image save IMAGE` prints (missing -> exit 1)
+    history           image -> the text `history IMAGE` prints (missing -> exit 1)
 
 Each call's arguments are appended, one JSON array per line, to $FAKE_DOCKER_LOG.
 """
@@ -33,12 +35,29 @@ def main(argv: list[str]) -> int:
             return 1
         print(size)
         return 0
+    if argv[:2] == ["image", "save"] or argv[:1] == ["history"]:
+        return saved(argv, scenario)
     if argv[:1] == ["inspect"]:
         output = scenario.get("health_log", {}).get(argv[-1], "")
         print(json.dumps({"Status": "unhealthy", "Log": [{"Output": output}]}))
         return 0
     print(f"fake docker: unexpected call {argv}", file=sys.stderr)
     return 99
+
+
+def saved(argv: list[str], scenario: dict) -> int:
+    """`image save IMAGE` (the tar, byte for byte) and `history IMAGE` (the text)."""
+    image = argv[-1]
+    table = scenario.get("saves" if argv[0] == "image" else "history", {})
+    if image not in table:
+        print(f"Error response from daemon: No such image: {image}", file=sys.stderr)
+        return 1
+    if argv[0] == "history":
+        print(table[image], end="")
+        return 0
+    with open(table[image], "rb") as f:
+        sys.stdout.buffer.write(f.read())
+    return 0
 
 
 def compose(args: list[str], scenario: dict) -> int:
