@@ -29,6 +29,7 @@ mod report;
 pub mod resolve;
 pub mod rules;
 mod scan;
+mod secret_guard;
 pub mod session;
 pub mod standard;
 pub mod templates;

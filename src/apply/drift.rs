@@ -29,6 +29,8 @@ pub enum Problem {
     Orphaned,
     /// Changed by hand since berth wrote it.
     Edited,
+    /// A secret set in a tracked environment file (`src/secret_guard.rs`).
+    Secret,
 }
 
 impl Problem {
@@ -41,6 +43,7 @@ impl Problem {
             Problem::Unmanaged => "unmanaged",
             Problem::Orphaned => "orphaned",
             Problem::Edited => "edited",
+            Problem::Secret => "secret",
         }
     }
 }

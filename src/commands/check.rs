@@ -38,7 +38,22 @@ pub(crate) fn run(globals: &Globals, args: &CheckArgs) -> Result<ExitStatus> {
             ..Options::default()
         },
     )?;
-    let findings = drift::findings(&plan, &prepared, args.strict);
+    let mut findings = drift::findings(&plan, &prepared, args.strict);
+    // Secrets committed in tracked environment files (never their values): src/secret_guard.rs.
+    findings.extend(
+        crate::secret_guard::exposed(&root, &plan)
+            .into_iter()
+            .map(|e| Finding {
+                file: e.file,
+                key: Some(e.key),
+                problem: drift::Problem::Secret,
+                detail: format!("line {}: a secret value in a file {}", e.line, e.how),
+                fix: crate::secret_guard::FIX.into(),
+                current: None,
+                new: None,
+                fails: true,
+            }),
+    );
     let failed = findings.iter().any(|f| f.fails);
     let text = match args.format {
         Format::Json => render_json(&findings, &plan, &prepared, failed),

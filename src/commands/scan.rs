@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::cli::ScanArgs;
 use crate::error::{Error, Origin, Problem, Refusal, Result};
+use crate::exit::ExitStatus;
 use crate::manifest::Manifest;
 use crate::project_lock::Access;
 use crate::scan::{self, db, plan, report};
@@ -17,7 +18,7 @@ use crate::session::Session;
 
 use super::Globals;
 
-pub(crate) fn run(globals: &Globals, args: &ScanArgs) -> Result<i32> {
+pub(crate) fn run(globals: &Globals, args: &ScanArgs) -> Result<ExitStatus> {
     let max_age = max_age(&args.max_age)?;
     let db = args.db.clone().ok_or_else(|| Error::Usage {
         message: "no advisory database: berth scan never reports \"clean\" without one".into(),
@@ -52,7 +53,7 @@ pub(crate) fn run(globals: &Globals, args: &ScanArgs) -> Result<i32> {
     };
     let report = scan::run(&options, SystemTime::now())?;
     crate::report::print(&report::render(&report, args.format.into()))?;
-    Ok(i32::from(!report.findings.is_empty()))
+    Ok(ExitStatus::failure_if(!report.findings.is_empty()))
 }
 
 /// `--max-age`: a duration (`30d`, `12w`, `90days`), or a bare number of days.

@@ -74,6 +74,9 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// What reports show for an advisory with neither summary nor details.
+pub(crate) const NO_SUMMARY: &str = "(no summary)";
+
 /// The PyPI ecosystem's name in OSV.
 pub(crate) const PYPI: &str = "PyPI";
 
@@ -158,7 +161,7 @@ impl Advisory {
             .or(self.details.as_deref())
             .unwrap_or("");
         let first = text.lines().map(str::trim).find(|l| !l.is_empty());
-        let line = first.unwrap_or("(no summary)");
+        let line = first.unwrap_or(NO_SUMMARY);
         if line.chars().count() > 120 {
             let cut: String = line.chars().take(117).collect();
             format!("{cut}...")

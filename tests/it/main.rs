@@ -25,6 +25,7 @@ mod repository;
 mod safety;
 mod scan;
 mod scripts;
+mod secret_guard;
 mod support;
 mod tree_snapshots;
 mod upgrade;
