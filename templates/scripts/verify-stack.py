@@ -9,6 +9,7 @@ work on Windows too.
     python3 scripts/verify-stack.py build [--parallel | --max-parallel N] [--no-cache] [--pull] [SERVICE...]
     python3 scripts/verify-stack.py health [--watch [--interval S]] [--wait S]
     python3 scripts/verify-stack.py gateway [--base-url URL] [--timeout S]
+    python3 scripts/verify-stack.py images [--layers N] [SERVICE...]
 
 build    Build the images (every service with a `build:` section, or the SERVICEs named)
          through `docker compose build`, then print one line per image with its size
@@ -24,6 +25,11 @@ health   Print the state and health of every container of the stack, once. --wat
 gateway  GET every service's health route through the gateway, and the gateway's own
          health route, each within --timeout seconds (default 10). --base-url defaults to
          the gateway's published port in the Compose configuration.
+images   The standard's image analysis of the built images (every service with a `build:`
+         section, or the SERVICEs named): each image's size against the 400 MB target, its
+         largest layers from `docker history` (--layers N, default 5), and, when `berth` is
+         on PATH ($BERTH overrides), `berth scan --image IMAGE` against the advisory database
+         in $BERTH_ADVISORY_DB; without berth the scan is reported as not run.
 
 Which Compose files: the environment ENV (--env, else $BERTH_ENV, else "dev") selects
 docker-compose.yml plus docker-compose.ENV.yml and .env.ENV where they exist, in the
@@ -394,6 +400,114 @@ def cmd_build(opts: argparse.Namespace) -> int:
     if over:
         log(f"over the {TARGET_MB} MB target: {', '.join(over)}")
     return 1 if failed or over else 0
+
+
+# --------------------------------------------------------------------------- images
+
+
+def parse_size(text: str) -> float:
+    """Bytes of a `docker history` size such as 12.3MB, 4.1kB, 0B."""
+    units = {"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+    for unit in sorted(units, key=len, reverse=True):
+        if text.endswith(unit):
+            try:
+                return float(text[: -len(unit)]) * units[unit]
+            except ValueError:
+                return 0.0
+    return 0.0
+
+
+def image_layers(stack: Stack, image: str) -> list[tuple[str, str]] | None:
+    """(size, created by) of every layer of the image, newest first (`docker history`)."""
+    done = stack.run(
+        "history", "--format", "{{.Size}}\t{{.CreatedBy}}", image, check=False
+    )
+    if done.returncode != 0:
+        return None
+    rows = []
+    for line in done.stdout.splitlines():
+        size, _, created = line.partition("\t")
+        rows.append((size.strip(), one_line(created, 100)))
+    return rows
+
+
+def find_berth() -> str | None:
+    name = os.environ.get("BERTH", "").strip() or "berth"
+    return shutil.which(name)
+
+
+def cmd_images(opts: argparse.Namespace) -> int:
+    stack = load_stack(opts)
+    buildable = sorted(name for name, svc in stack.services.items() if svc.get("build"))
+    unknown = [s for s in opts.services if s not in buildable]
+    if unknown:
+        raise UsageError(
+            f"no built image for: {', '.join(unknown)} (services with a build section: {', '.join(buildable)})"
+        )
+    selected = list(opts.services) or buildable
+    berth = find_berth()
+    failed: list[str] = []
+    rows = []
+    for name in selected:
+        image = image_of(stack, name)
+        size = image_size(stack, image)
+        layers = image_layers(stack, image) if size is not None else None
+        print(f"== {name}: {image}")
+        if size is None or layers is None:
+            print("   MISSING (not built? run `verify-stack.py build` first)")
+            failed.append(name)
+            rows.append([name, "-", "MISSING", "-"])
+            continue
+        verdict = "ok" if size < TARGET_MB * MB else f"OVER TARGET (>= {TARGET_MB} MB)"
+        print(
+            f"   size {size / MB:.1f} MB: {verdict}; {len(layers)} layer(s), largest:"
+        )
+        biggest = sorted(layers, key=lambda r: parse_size(r[0]), reverse=True)
+        for size_text, created in biggest[: opts.layers]:
+            print(f"   {size_text:>9}  {created}")
+        if size >= TARGET_MB * MB:
+            failed.append(name)
+        if berth is None:
+            scan = "NOT RUN (berth not on PATH)"
+        else:
+            sys.stdout.flush()
+            done = subprocess.run([berth, "scan", "--image", image], text=True)
+            scan = {0: "no known vulnerability", 1: "FINDINGS"}.get(
+                done.returncode, f"COULD NOT SCAN (berth exit {done.returncode})"
+            )
+            if done.returncode != 0:
+                failed.append(name)
+        rows.append([name, f"{size / MB:.1f} MB", verdict, scan])
+    print(table(rows, ["SERVICE", "SIZE", "TARGET", "SCAN"]))
+    if berth is None:
+        log(
+            "vulnerability scan not run: install berth (or set BERTH) and set BERTH_ADVISORY_DB"
+        )
+    if failed:
+        log(f"image analysis failed: {', '.join(sorted(set(failed)))}")
+    return 1 if failed else 0
+
+
+def images_parser(sub, common: argparse.ArgumentParser) -> None:
+    images = sub.add_parser(
+        "images",
+        parents=[common],
+        help="image analysis: size against 400 MB, layers, `berth scan --image`",
+    )
+    images.add_argument(
+        "services",
+        nargs="*",
+        metavar="SERVICE",
+        help="services whose images to analyse (default: every service with a build section)",
+    )
+    images.add_argument(
+        "--layers",
+        type=int,
+        default=5,
+        metavar="N",
+        help="how many of the largest layers to list (default 5)",
+    )
+    images.set_defaults(func=cmd_images)
 
 
 # --------------------------------------------------------------------------- health
@@ -789,6 +903,7 @@ def parser() -> argparse.ArgumentParser:
         help="seconds per request (default 10)",
     )
     gateway.set_defaults(func=cmd_gateway)
+    images_parser(sub, common)
     return main
 
 

@@ -368,3 +368,95 @@ fn max_parallel_builds_in_ordered_batches_of_at_most_n_with_each_image_s_time_an
         );
     }
 }
+
+/// `images`: per built image its size against the target, its largest layers (`docker
+/// history`) and `berth scan --image` (a stand-in berth, named by $BERTH); without berth the
+/// scan is reported as not run, never as clean.
+#[test]
+fn the_image_analysis_lists_layers_and_runs_berth_scan_per_image() {
+    let bench = Bench::new();
+    let sizes: serde_json::Map<String, serde_json::Value> = SERVICES
+        .iter()
+        .map(|s| (format!("demo/{s}:latest"), json!(136_000_000)))
+        .collect();
+    let history: serde_json::Map<String, serde_json::Value> = SERVICES
+        .iter()
+        .map(|s| {
+            let text = format!(
+                "0B\tCMD [\"python\"]\n81.2MB\tRUN /bin/sh -c pip install {s}\n4.1kB\tCOPY app\n"
+            );
+            (format!("demo/{s}:latest"), json!(text))
+        })
+        .collect();
+    let berth = bench.bin.path().join("fake-berth");
+    let log = bench.bin.path().join("berth.log");
+    std::fs::write(
+        &berth,
+        "#!/bin/sh\necho \"$@\" >> \"$FAKE_BERTH_LOG\"\ncase \"$*\" in *\"$FAKE_BERTH_FINDINGS\"*) echo findings; exit 1;; esac\necho clean\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&berth, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let scenario = json!({ "sizes": sizes, "history": history });
+    let env = |findings: &'static str| {
+        vec![
+            ("BERTH", berth.to_str().unwrap().to_string()),
+            ("FAKE_BERTH_LOG", log.to_str().unwrap().to_string()),
+            ("FAKE_BERTH_FINDINGS", findings.to_string()),
+        ]
+    };
+    let run_with = |args: &[&str], scenario: serde_json::Value, env: Vec<(&str, String)>| {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        bench.run(args, scenario, &env)
+    };
+
+    let run = run_with(&["images"], scenario.clone(), env("no-such-image"));
+    assert_eq!(run.code(), Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout.matches("no known vulnerability").count(),
+        5,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("   81.2MB  RUN /bin/sh -c pip install ai-engine"),
+        "{}",
+        run.stdout
+    );
+    let scanned = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        scanned.contains("scan --image demo/ai-engine:latest\n"),
+        "{scanned}"
+    );
+
+    let run = run_with(&["images", "ai-engine"], scenario.clone(), env("ai-engine"));
+    assert_eq!(run.code(), Some(1), "{}", run.stdout);
+    assert!(run.stdout.contains("FINDINGS"), "{}", run.stdout);
+
+    let mut over = sizes.clone();
+    over.insert("demo/creator-hub:latest".into(), json!(400_000_000));
+    let not_here = vec![("BERTH", "berth-is-not-installed-here".to_string())];
+    let run = run_with(
+        &["images"],
+        json!({ "sizes": over, "history": history }),
+        not_here,
+    );
+    assert_eq!(run.code(), Some(1), "{}", run.stdout);
+    assert_eq!(
+        run.stdout.matches("NOT RUN (berth not on PATH)").count(),
+        5,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("OVER TARGET (>= 400 MB)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("image analysis failed: creator-hub"),
+        "{}",
+        run.stderr
+    );
+}
