@@ -152,7 +152,7 @@ impl Advisory {
         })
     }
 
-    /// One line for reports: the summary, else the details' first line, cut at 120 characters.
+    /// One line for reports: the summary, else the details' first paragraph, cut at 120 characters.
     pub(crate) fn summary_line(&self) -> String {
         let text = self
             .summary
@@ -160,8 +160,20 @@ impl Advisory {
             .filter(|s| !s.trim().is_empty())
             .or(self.details.as_deref())
             .unwrap_or("");
-        let first = text.lines().map(str::trim).find(|l| !l.is_empty());
-        let line = first.unwrap_or(NO_SUMMARY);
+        // The first paragraph, its line breaks and runs of blanks folded into single spaces.
+        let paragraph = text
+            .trim_start()
+            .split("\n\n")
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let line = if paragraph.is_empty() {
+            NO_SUMMARY
+        } else {
+            paragraph.as_str()
+        };
         if line.chars().count() > 120 {
             let cut: String = line.chars().take(117).collect();
             format!("{cut}...")

@@ -17,11 +17,15 @@ pub(super) fn render(report: &Report) -> String {
             .iter()
             .filter(|f| f.target == target.name)
             .collect();
+        let source = if target.source == target.name {
+            String::new()
+        } else {
+            format!(" ({})", target.source)
+        };
         let _ = writeln!(
             out,
-            "\n{} ({}): {} checked, {} {}",
+            "\n{}{source}: {} checked, {} {}",
             target.name,
-            target.source,
             target.checked.len(),
             findings.len(),
             if findings.len() == 1 {
