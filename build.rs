@@ -68,7 +68,7 @@ fn kubectl_cfg() {
     }
 }
 
-/// `cfg(pypa_snapshot)` when the PyPA advisory database snapshot is beside the repository
+/// `cfg(pypa_snapshot)` when the `PyPA` advisory database snapshot is beside the repository
 /// (`../shared/advisories/pypa-advisory-database`, or `$BERTH_PYPA_DB`): the scan tests that read
 /// it are marked ignored without it, never passed without running.
 fn pypa_snapshot_cfg() {

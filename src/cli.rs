@@ -337,7 +337,7 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "IMAGE")]
     pub image: Vec<String>,
 
-    /// Scan every service's built image (${IMAGE_PREFIX:-<project>}/<service>:${IMAGE_TAG:-latest})
+    /// Scan every service's built image, named as the Compose file names it (see docs/scan.md)
     #[arg(long, conflicts_with = "image")]
     pub images: bool,
 

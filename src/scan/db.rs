@@ -80,10 +80,9 @@ pub(crate) fn load(path: &Path) -> Result<Database> {
         let advisory = parse(&name, &text)?;
         if let Some(m) = advisory.modified.as_deref()
             && let Some(time) = modified(&name, m)?
+            && db.newest.as_ref().is_none_or(|(_, t)| time > *t)
         {
-            if db.newest.as_ref().is_none_or(|(_, t)| time > *t) {
-                db.newest = Some((m.to_string(), time));
-            }
+            db.newest = Some((m.to_string(), time));
         }
         if advisory.withdrawn.is_some() {
             db.withdrawn += 1;

@@ -280,7 +280,7 @@ fn check(db: &db::Database, target: &str, c: &Candidate) -> Vec<Finding> {
             installed_at: c.installed_at.clone(),
         }];
     };
-    let hits: Vec<(&osv::Advisory, osv::Hit)> = db
+    let hits: Hits<'_> = db
         .by_package
         .get(&name)
         .into_iter()
@@ -334,16 +334,17 @@ fn check(db: &db::Database, target: &str, c: &Candidate) -> Vec<Finding> {
         .collect()
 }
 
+/// Advisories that affect one version, each with what it says about it.
+type Hits<'a> = Vec<(&'a osv::Advisory, osv::Hit)>;
+
 /// Groups advisories that name each other (by id or through a shared alias).
-fn merge_aliases<'a>(
-    hits: Vec<(&'a osv::Advisory, osv::Hit)>,
-) -> Vec<Vec<(&'a osv::Advisory, osv::Hit)>> {
+fn merge_aliases(hits: Hits<'_>) -> Vec<Hits<'_>> {
     let ids = |a: &osv::Advisory| -> Vec<String> {
         std::iter::once(a.id.clone())
             .chain(a.aliases.iter().cloned())
             .collect()
     };
-    let mut groups: Vec<(Vec<String>, Vec<(&osv::Advisory, osv::Hit)>)> = Vec::new();
+    let mut groups: Vec<(Vec<String>, Hits<'_>)> = Vec::new();
     for (advisory, hit) in hits {
         let mine = ids(advisory);
         let mut merged = (mine.clone(), vec![(advisory, hit)]);

@@ -34,8 +34,8 @@ pub(crate) fn requirements(project: &Project, root: &Path) -> Vec<Target> {
         .collect()
 }
 
-/// Every service's built image, named with `prefix` (the project's name unless IMAGE_PREFIX is
-/// set) and `tag`.
+/// Every service's built image, named with `prefix` (the project's name unless `IMAGE_PREFIX`
+/// is set) and `tag`.
 pub(crate) fn images(project: &Project, prefix: Option<&str>, tag: Option<&str>) -> Vec<Target> {
     let prefix = prefix.filter(|p| !p.is_empty()).unwrap_or(&project.name);
     let tag = tag.filter(|t| !t.is_empty()).unwrap_or("latest");
