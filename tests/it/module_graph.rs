@@ -29,7 +29,7 @@ const LAYERS: &[&[&str]] = &[
     &["session", "manifest_edit"],
     &["report", "answers"],
     // The second product and the features beside the pipeline.
-    &["audit", "scan", "fleet"],
+    &["audit", "scan", "fleet", "secret_guard"],
     &["wizard"],
     // The thin command-line layer.
     &["cli"],
