@@ -30,6 +30,8 @@
 #   naive build     tests/e2e/naive-single-stage.Dockerfile for auth-service (size baseline)
 #   image checks    size < 400 MB and above the base, no compiler, no wheel, installer cache or
 #                   uv, no .env* file
+#   scan            berth scan --images against the PyPA snapshot in ../shared (steps/scan.sh):
+#                   every image read without running it, transitive dependencies listed
 #   wheel cache     rebuild after a code-only change, a dependency change, a C extension added
 #                   and a dependency change with it pinned, berth's Dockerfile vs the naive one
 #                   from the same warm state; the standard's 60% is the bar for the dependency
@@ -73,7 +75,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$HERE/lib.sh"
 # The larger steps, one file each (functions only; they use run.sh's state and helpers).
-for f in build-alone podman wheel-cache quickstart websocket reconfigure dev-loop; do
+for f in build-alone podman wheel-cache quickstart websocket reconfigure dev-loop scan; do
     # shellcheck source=/dev/null
     source "$HERE/steps/$f.sh"
 done
@@ -994,6 +996,7 @@ timed "cold build" step_cold_build
 timed "rebuild" step_rebuild
 timed "naive build" step_naive_build
 timed "image checks" step_image_checks
+timed "scan" step_scan
 timed "wheel cache" step_wheel_cache
 timed "quickstart" step_quickstart
 timed "dev stack" step_dev_stack
