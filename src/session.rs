@@ -30,35 +30,27 @@ impl Session {
     /// Loads the embedded templates, overlaid by `--templates` or, failing that, by the
     /// manifest's `project.templates` (relative to the project root).
     pub fn open(root: &Path, manifest: Option<&Manifest>, flag: Option<&Path>) -> Result<Self> {
-        let overlay: Option<(PathBuf, Origin, &str)> = match (flag, manifest) {
-            (Some(dir), _) => Some((dir.to_path_buf(), Origin::CommandLine, "--templates")),
-            (None, Some(m)) => m
-                .project
-                .templates
-                .as_ref()
-                .map(|t| (root.join(t), Origin::Manifest, "project.templates")),
-            _ => None,
-        };
-        if let Some((dir, origin, field)) = &overlay
-            && !dir.is_dir()
-        {
-            let refusal = Refusal::new(
-                "is not a folder",
-                "point it at the organisation's template folder (relative to berth.toml)",
-            );
-            return Err(Error::invalid(
-                *origin,
-                vec![Problem::new(*field, dir.display(), refusal)],
-            ));
-        }
-        let templates = TemplateSet::load(overlay.as_ref().map(|(d, _, _)| d.as_path()))?;
-        let standard = Standard::parse(templates.standard_text()?, STANDARD_FILE)?;
-        standard.validate_self(STANDARD_FILE)?;
+        let configured = manifest.and_then(|m| m.project.templates.as_deref());
+        let templates = TemplateSet::load(overlay(root, configured, flag)?.as_deref())?;
+        let standard = standard_of(&templates)?;
         Ok(Self {
             root: root.to_path_buf(),
             standard,
             templates,
         })
+    }
+
+    /// The standard in force for the project at `root`, found as `open` finds it: the one
+    /// loader every command uses (`berth audit` judges against what `generate` renders).
+    /// `configured` is the manifest's `project.templates`.
+    pub fn standard(
+        root: &Path,
+        configured: Option<&str>,
+        flag: Option<&Path>,
+    ) -> Result<Standard> {
+        standard_of(&TemplateSet::load(
+            overlay(root, configured, flag)?.as_deref(),
+        )?)
     }
 
     pub fn resolve(&self, manifest: &Manifest) -> Result<Project> {
@@ -88,6 +80,36 @@ impl Session {
         let lock = Lock::load(&self.root)?;
         apply::prepare(&self.root, plan, &lock, opts)
     }
+}
+
+/// The organisation's template folder in force: `--templates`, else the manifest's
+/// `project.templates` (relative to the project root); it must be a folder.
+fn overlay(root: &Path, configured: Option<&str>, flag: Option<&Path>) -> Result<Option<PathBuf>> {
+    let overlay: Option<(PathBuf, Origin, &str)> = match (flag, configured) {
+        (Some(dir), _) => Some((dir.to_path_buf(), Origin::CommandLine, "--templates")),
+        (None, Some(t)) => Some((root.join(t), Origin::Manifest, "project.templates")),
+        _ => None,
+    };
+    if let Some((dir, origin, field)) = &overlay
+        && !dir.is_dir()
+    {
+        let refusal = Refusal::new(
+            "is not a folder",
+            "point it at the organisation's template folder (relative to berth.toml)",
+        );
+        return Err(Error::invalid(
+            *origin,
+            vec![Problem::new(*field, dir.display(), refusal)],
+        ));
+    }
+    Ok(overlay.map(|(dir, _, _)| dir))
+}
+
+/// The standard's data of a template set, checked.
+fn standard_of(templates: &TemplateSet) -> Result<Standard> {
+    let standard = Standard::parse(templates.standard_text()?, STANDARD_FILE)?;
+    standard.validate_self(STANDARD_FILE)?;
+    Ok(standard)
 }
 
 /// A manifest change made by the command (`init` writes it, `new` edits it).

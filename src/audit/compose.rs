@@ -46,6 +46,16 @@ pub(crate) struct Service {
     /// Words of `entrypoint:` and `command:` (a string is split like a shell would).
     pub entrypoint: Vec<String>,
     pub command: Vec<String>,
+    /// `extends:` (the service this one is built on, in this file or another).
+    pub extends: Option<Extends>,
+}
+
+/// `extends: NAME` or `extends: {service: NAME, file: PATH}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Extends {
+    pub service: String,
+    /// The file, relative to this file's folder; `None`: this file.
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -55,6 +65,8 @@ pub(crate) struct Build {
     pub dockerfile: Option<String>,
     /// `build.target`: the stage the image is built to.
     pub target: Option<String>,
+    /// `build.args`, as a mapping or a list of `KEY=value`.
+    pub args: Vec<EnvVar>,
     pub line: u32,
 }
 
@@ -88,10 +100,11 @@ pub(crate) struct Dependency {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Healthcheck {
-    pub line: u32,
-    /// The test: exec form (`["CMD", ...]`), shell form (a string or `["CMD-SHELL", ...]`).
-    pub test: Option<Test>,
-    pub disable: bool,
+    /// The test: exec form (`["CMD", ...]`), shell form (a string or `["CMD-SHELL", ...]`),
+    /// with the line of its `test:` key.
+    pub test: Option<(Test, u32)>,
+    /// `disable:` as written (`true`, `${NO_HC:-false}`) with its line.
+    pub disable: Option<(String, u32)>,
     /// interval, timeout, `start_period`, retries, as written, each with its line.
     pub options: Vec<(String, String, u32)>,
 }
@@ -223,11 +236,12 @@ fn service(name: String, node: &Node, at: u32) -> Service {
             "ports" => service.ports = sequence(value).iter().filter_map(port).collect(),
             "environment" => service.environment = environment(value),
             "depends_on" => service.depends_on = depends_on(value),
-            "healthcheck" => service.healthcheck = Some(healthcheck(value, key_line)),
+            "healthcheck" => service.healthcheck = Some(healthcheck(value)),
             "networks" => service.networks = Some(networks(value)),
             "network_mode" => service.network_mode = scalar(value),
             "entrypoint" => service.entrypoint = words(value),
             "command" => service.command = words(value),
+            "extends" => service.extends = extends(value),
             _ => {}
         }
     }
@@ -240,6 +254,7 @@ fn build(node: &Node, at: u32) -> Build {
             context,
             dockerfile: None,
             target: None,
+            args: Vec::new(),
             line: at,
         };
     }
@@ -249,6 +264,9 @@ fn build(node: &Node, at: u32) -> Build {
             .unwrap_or_else(|| ".".into()),
         dockerfile: get(node, "dockerfile").and_then(|(v, _)| scalar(v)),
         target: get(node, "target").and_then(|(v, _)| scalar(v)),
+        args: get(node, "args")
+            .map(|(v, _)| environment(v))
+            .unwrap_or_default(),
         line: at,
     }
 }
@@ -361,15 +379,12 @@ fn depends_on(node: &Node) -> Vec<Dependency> {
         .collect()
 }
 
-fn healthcheck(node: &Node, at: u32) -> Healthcheck {
-    let mut check = Healthcheck {
-        line: at,
-        ..Healthcheck::default()
-    };
+fn healthcheck(node: &Node) -> Healthcheck {
+    let mut check = Healthcheck::default();
     for (key, value, key_line) in entries(node) {
         match key.as_str() {
-            "test" => check.test = Some(test(value)),
-            "disable" => check.disable = scalar(value).is_some_and(|v| v == "true"),
+            "test" => check.test = Some((test(value), key_line)),
+            "disable" => check.disable = scalar(value).map(|v| (v, key_line)),
             "interval" | "timeout" | "start_period" | "retries" => {
                 if let Some(v) = scalar(value) {
                     check.options.push((key, v, key_line));
@@ -392,6 +407,43 @@ fn test(node: &Node) -> Test {
         Some((first, _)) if first == "NONE" => Test::None,
         _ => Test::Exec(items),
     }
+}
+
+fn extends(node: &Node) -> Option<Extends> {
+    if let Some(service) = scalar(node) {
+        return Some(Extends {
+            service,
+            file: None,
+        });
+    }
+    Some(Extends {
+        service: get(node, "service").and_then(|(v, _)| scalar(v))?,
+        file: get(node, "file").and_then(|(v, _)| scalar(v)),
+    })
+}
+
+/// The value Compose will use for `text` when no variable is set: the text itself when it
+/// interpolates nothing (`$$` is a literal `$`), the default of a lone `${NAME:-default}` or
+/// `${NAME-default}` (itself resolved the same way), and `None` when it depends on a variable
+/// without a default (`${NAME}`, `$NAME`, `${NAME:?error}`): such a value is not judged.
+pub(crate) fn default_value(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    if let Some(inner) = trimmed
+        .strip_prefix("${")
+        .and_then(|rest| rest.strip_suffix('}'))
+    {
+        let name_end = inner
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(inner.len());
+        let rest = &inner[name_end..];
+        let word = rest.strip_prefix(":-").or_else(|| rest.strip_prefix('-'))?;
+        return default_value(word);
+    }
+    let literal = trimmed.replace("$$", "");
+    if literal.contains('$') {
+        return None;
+    }
+    Some(trimmed.replace("$$", "$"))
 }
 
 fn networks(node: &Node) -> Vec<String> {
@@ -450,7 +502,7 @@ mod tests {
             Some("service_healthy")
         );
         let hc = api.healthcheck.as_ref().unwrap();
-        assert!(matches!(hc.test, Some(Test::Shell(_))));
+        assert!(matches!(hc.test, Some((Test::Shell(_), 21))));
         assert_eq!(hc.options[0], ("start_period".into(), "10s".into(), 22));
         assert_eq!(c.services[1].depends_on[0].condition, None);
         assert!(c.networks[0].internal);
@@ -458,7 +510,30 @@ mod tests {
 
     #[test]
     fn syntax_error_has_a_line() {
+        // The unclosed flow sequence opened on line 3 is reported where the parser gave up:
+        // at the end of the text, line 4, not the default line 1.
         let c = parse("services:\n  a:\n    image: [x\n");
-        assert!(c.error.is_some());
+        let (line, message) = c.error.expect("a syntax error");
+        assert_eq!(line, 4, "{message}");
+        assert!(!message.is_empty());
+        let c = parse("services:\n  a:\n    image: x\n   bad: [\n  b: {}\n");
+        assert!(matches!(c.error, Some((l, _)) if l >= 4), "{:?}", c.error);
+    }
+
+    #[test]
+    fn extends_and_defaults() {
+        let c = parse(
+            "services:\n  a:\n    extends: base\n  b:\n    extends:\n      service: web\n      file: common.yml\n",
+        );
+        let ext = |i: usize| c.services[i].extends.clone().unwrap();
+        assert_eq!((ext(0).service.as_str(), ext(0).file), ("base", None));
+        assert_eq!(ext(1).file.as_deref(), Some("common.yml"));
+        assert_eq!(default_value("10s").as_deref(), Some("10s"));
+        assert_eq!(default_value("${HC_START:-5s}").as_deref(), Some("5s"));
+        assert_eq!(default_value("${HC_START-${X:-7s}}").as_deref(), Some("7s"));
+        assert_eq!(default_value("${HC_START}"), None);
+        assert_eq!(default_value("${HC_START:?set it}"), None);
+        assert_eq!(default_value("$HC"), None);
+        assert_eq!(default_value("a$$b").as_deref(), Some("a$b"));
     }
 }

@@ -117,7 +117,7 @@ impl Rule {
 /// Docker's cleaning of a pattern: `filepath.Clean`, then the leading `/` dropped (the same
 /// normalisation as a path joined to the root).
 fn clean(pattern: &str) -> String {
-    super::project::join("", pattern.trim_start_matches('/'))
+    super::relpath::join("", pattern.trim_start_matches('/'))
 }
 
 /// Paths at the context root that a required pattern must exclude: each `*` taken as empty

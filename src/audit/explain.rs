@@ -3,8 +3,7 @@
 
 use std::fmt::Write;
 
-use super::rules::catalog::Target;
-use super::rules::{self, RULES, Rule};
+use super::catalog::{RULES, Rule, Target, render};
 use crate::standard::Standard;
 
 /// The full description of one rule.
@@ -26,7 +25,7 @@ pub(crate) fn explain(rule: &Rule, standard: &Standard) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "Why: {}", rule.why);
-    let _ = writeln!(out, "Fix: {}", rules::render(rule.fix, standard));
+    let _ = writeln!(out, "Fix: {}", render(rule.fix, standard));
     let reads = match rule.target {
         Target::Dockerfile => "Dockerfiles",
         Target::Compose => "Compose files",
@@ -45,7 +44,7 @@ pub(crate) fn explain(rule: &Rule, standard: &Standard) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "Compliant example:");
-    for line in rules::render(rule.example, standard).lines() {
+    for line in render(rule.example, standard).lines() {
         let _ = writeln!(out, "  {line}");
     }
     out

@@ -10,11 +10,12 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::AuditedFile;
 use super::compose::Compose;
 use super::discover::{FileKind, Found};
 use super::dockerfile::{Dockerfile, Stage};
 use super::dockerignore::IgnoreFile;
+use super::findings::AuditedFile;
+use super::relpath::{join, split};
 use super::settings::Settings;
 use super::source::Source;
 
@@ -290,30 +291,6 @@ pub(crate) fn load(file: &Found, required: &[String]) -> Option<Loaded> {
     })
 }
 
-/// (folder, file name) of a relative path.
-pub(crate) fn split(relative: &str) -> (&str, &str) {
-    relative.rsplit_once('/').unwrap_or(("", relative))
-}
-
-/// `dir/path` normalised (`.` and `..` resolved, no leading `./`); `""` is the root.
-pub(crate) fn join(dir: &str, path: &str) -> String {
-    let mut parts: Vec<&str> = if path.starts_with('/') {
-        Vec::new()
-    } else {
-        dir.split('/').filter(|p| !p.is_empty()).collect()
-    };
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
 fn is_dev_word(word: &str) -> bool {
     DEV_MARKERS.contains(&word)
 }
@@ -373,8 +350,5 @@ mod tests {
         assert!(is_dev("dev.Dockerfile"));
         assert!(!is_dev("services/devices/Dockerfile"));
         assert!(!is_dev("Dockerfile.prod"));
-        assert_eq!(join("a/b", "../c/./Dockerfile"), "a/c/Dockerfile");
-        assert_eq!(join("", "."), "");
-        assert_eq!(join("x", "./"), "x");
     }
 }

@@ -1,5 +1,6 @@
-//! What a repository's `berth.toml` tells the auditor: its environments and the rules it
-//! switches off (`[audit.ignore]`), with the command line's `--ignore` added.
+//! What a repository's `berth.toml` tells the auditor: its environments, its organisation
+//! templates (`project.templates`) and the rules it switches off (`[audit.ignore]`), with the
+//! command line's `--ignore` added.
 //!
 //! `berth audit` works in any folder: without a `berth.toml` it uses the standard's
 //! environments and no rule is switched off. A `berth.toml` that does not parse is bad input
@@ -10,7 +11,7 @@ use std::path::Path;
 use crate::error::{Error, Origin, Problem, Refusal, Result};
 use crate::manifest::{FILE_NAME, Manifest};
 
-use super::rules;
+use super::catalog;
 use super::source::Source;
 
 /// A rule switched off for a whole repository.
@@ -27,6 +28,9 @@ pub(crate) struct Ignored {
 pub(crate) struct Settings {
     /// `project.environments` of `berth.toml`, when it has one.
     pub environments: Option<Vec<String>>,
+    /// `project.templates` of `berth.toml`: the organisation's templates, whose standard the
+    /// audit judges against (as `generate` renders it).
+    pub templates: Option<String>,
     pub ignored: Vec<Ignored>,
 }
 
@@ -46,6 +50,7 @@ impl Settings {
             settings
                 .environments
                 .clone_from(&manifest.project.environments);
+            settings.templates.clone_from(&manifest.project.templates);
             for (rule, reason) in &manifest.audit.ignore {
                 settings.ignored.push(Ignored {
                     rule: rule.clone(),
@@ -69,7 +74,7 @@ impl Settings {
 fn check_ids(ignored: &[Ignored]) -> Result<()> {
     let problems: Vec<Problem> = ignored
         .iter()
-        .filter(|i| rules::find(&i.rule).is_none())
+        .filter(|i| catalog::find(&i.rule).is_none())
         .map(|i| {
             Problem::new(
                 format!("audit.ignore.{}", i.rule),

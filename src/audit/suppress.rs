@@ -8,9 +8,10 @@
 //! `#` lines in ignore files); YAML parsers drop comments, so Compose comments are found by a
 //! small scanner: a `#` at the start of a line or after a space, outside quotes on that line.
 
-use super::Finding;
+use super::catalog;
+use super::findings::Finding;
 use super::project::Project;
-use super::rules::{self, Sink};
+use super::rules::Sink;
 use super::source::Source;
 
 const MARKER: &str = "berth-audit:";
@@ -154,7 +155,11 @@ fn comment_suppressions(sink: &mut Sink) -> Vec<(String, String, [u32; 2])> {
     for (file, lines, parsed) in comments(sink.project) {
         for comment in parsed {
             let mut valid = true;
-            for id in comment.rules.iter().filter(|id| rules::find(id).is_none()) {
+            for id in comment
+                .rules
+                .iter()
+                .filter(|id| catalog::find(id).is_none())
+            {
                 valid = false;
                 let message = format!("`{id}` is not an audit rule");
                 sink.push("BA-X003", &file, false, comment.line, message, None);

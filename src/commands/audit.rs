@@ -1,37 +1,44 @@
 //! `berth audit`: hold container files against the standard (see `src/audit/`).
 //!
-//! This layer only turns the command line into `audit::Options`, loads the standard's data
-//! (the embedded `standard.toml`, or the one in `--templates DIR`) and prints the report in the
+//! This layer only turns the command line into `audit::Options`, hands the audit the loader
+//! every command uses for the standard (`Session::standard`: `--templates`, else the audited
+//! folder's `[project] templates`, else the embedded standard) and prints the report in the
 //! asked format; the exit code is 1 when a finding reaches `--fail-on`.
 
 use std::path::{Path, PathBuf};
 
-use crate::audit::{self, explain, report, rules};
+use crate::audit::redact::redact;
+use crate::audit::settings::Settings;
+use crate::audit::{self, catalog, explain, report};
 use crate::cli::AuditArgs;
 use crate::error::{Error, Origin, Problem, Refusal, Result};
 use crate::exit::ExitStatus;
 use crate::report::print;
-use crate::standard::Standard;
-use crate::templates::{STANDARD_FILE, embedded_standard_text};
+use crate::session::Session;
 
 use super::Globals;
 
 pub(crate) fn run(globals: &Globals, args: &AuditArgs) -> Result<ExitStatus> {
-    let (dir, templates) = (globals.dir.as_deref(), globals.templates());
+    let (dir, flag) = (globals.dir.as_deref(), globals.templates());
     if args.list_rules {
         print(&explain::list())?;
         return Ok(ExitStatus::Success);
     }
-    let standard = load_standard(templates)?;
+    // The standard in force for each audited folder, as `generate` finds it.
+    let standard_for =
+        |folder: &Path, configured: Option<&str>| Session::standard(folder, configured, flag);
     if let Some(id) = &args.explain {
         // The same refusal as `--ignore` with an unknown id: one mistake, one message.
-        let rule = rules::find(id).ok_or_else(|| {
+        let rule = catalog::find(id).ok_or_else(|| {
             Error::invalid(
                 Origin::CommandLine,
                 vec![Problem::new("--explain", id, unknown_rule())],
             )
         })?;
-        print(&explain::explain(rule, &standard))?;
+        let root = globals.root();
+        let settings = Settings::load(&root, ".", &[])?;
+        let standard = standard_for(&root, settings.templates.as_deref())?;
+        print(&redact(&explain::explain(rule, &standard)))?;
         return Ok(ExitStatus::Success);
     }
     let paths = if args.paths.is_empty() {
@@ -43,31 +50,11 @@ pub(crate) fn run(globals: &Globals, args: &AuditArgs) -> Result<ExitStatus> {
         paths,
         ignore: ignore_flags(&args.ignore)?,
     };
-    let report = audit::run(&options, &standard)?;
+    let report = audit::run(&options, standard_for)?;
     print(&report::render(&report, args.format.into()))?;
     let fail_on: audit::Severity = args.fail_on.into();
     let failed = report.findings.iter().any(|f| f.severity >= fail_on);
     Ok(ExitStatus::failure_if(failed))
-}
-
-/// The standard's data: `--templates DIR/standard.toml` when there is one, else the embedded.
-fn load_standard(templates: Option<&Path>) -> Result<Standard> {
-    let overlay = templates
-        .map(|d| d.join(STANDARD_FILE))
-        .filter(|p| p.is_file());
-    let (text, origin) = match overlay {
-        Some(path) => (
-            std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?,
-            path.display().to_string(),
-        ),
-        None => (
-            embedded_standard_text().to_string(),
-            STANDARD_FILE.to_string(),
-        ),
-    };
-    let standard = Standard::parse(&text, &origin)?;
-    standard.validate_self(&origin)?;
-    Ok(standard)
 }
 
 /// `--ignore RULE-ID=REASON`, each checked: a known rule and a reason.
@@ -77,7 +64,7 @@ fn ignore_flags(values: &[String]) -> Result<Vec<(String, String)>> {
     for value in values {
         let (id, reason) = value.split_once('=').unwrap_or((value, ""));
         let (id, reason) = (id.trim(), reason.trim());
-        if rules::find(id).is_none() {
+        if catalog::find(id).is_none() {
             problems.push(Problem::new("--ignore", value, unknown_rule()));
         } else if reason.is_empty() {
             problems.push(Problem::new(

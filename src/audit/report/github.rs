@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::audit::{Report, Severity};
+use crate::audit::findings::{Report, Severity};
 
 fn data(text: &str) -> String {
     text.replace('%', "%25")

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::audit::Report;
+use crate::audit::findings::Report;
 
 pub(super) fn render(report: &Report) -> String {
     let (errors, warnings, info) = super::counts(report);

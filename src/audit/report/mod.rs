@@ -9,7 +9,7 @@ mod json;
 mod sarif;
 mod text;
 
-use super::{Report, Severity};
+use super::findings::{Report, Severity};
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,8 @@ use serde_sarif::sarif::{
     Sarif, Tool, ToolComponent,
 };
 
-use crate::audit::rules::{RULES, Rule};
-use crate::audit::{Finding, Report, Severity};
+use crate::audit::catalog::{RULES, Rule};
+use crate::audit::findings::{Finding, Report, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 

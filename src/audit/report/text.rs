@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::audit::Report;
+use crate::audit::findings::Report;
 
 pub(super) fn render(report: &Report) -> String {
     let mut out = String::new();

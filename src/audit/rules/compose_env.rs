@@ -2,25 +2,16 @@
 //! BA-C005 (configuration per environment).
 //!
 //! A value that Compose interpolates (`${NAME}`, `$NAME`) comes from the environment or the
-//! `.env` file of the environment, which is what the standard asks; a literal does not.
+//! `.env` file of the environment, which is what the standard asks; a literal does not. A
+//! credential is a literal value of a secret-named key (in `environment:` or `build.args`), a
+//! password in a URL's user-info, or a private key; findings never quote it (`redact.rs`).
 
 use crate::audit::compose::{EnvVar, Service};
-use crate::audit::project::{ComposeDoc, join};
+use crate::audit::project::ComposeDoc;
+use crate::audit::redact::{is_private_key, is_secret_name, only_interpolates, url_password};
+use crate::audit::relpath::join;
 
 use super::Sink;
-
-/// Parts of a variable name that mark a secret.
-const SECRET_WORDS: [&str; 9] = [
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-];
 
 /// Whether Compose substitutes something into `value`.
 pub(super) fn interpolated(value: &str) -> bool {
@@ -35,6 +26,9 @@ pub(super) fn check(sink: &mut Sink, doc: &ComposeDoc) {
         published_ports(sink, doc, service);
         for var in &service.environment {
             environment(sink, doc, service, var);
+        }
+        for arg in service.build.iter().flat_map(|b| &b.args) {
+            credential(sink, doc, service, arg, "build argument");
         }
     }
 }
@@ -75,6 +69,9 @@ fn environment(sink: &mut Sink, doc: &ComposeDoc, service: &Service, var: &EnvVa
     if value.is_empty() || (interpolated(value) && !literal_url(value)) {
         return;
     }
+    if credential(sink, doc, service, var, "environment variable") && !literal_url(value) {
+        return;
+    }
     let key = var.key.to_ascii_uppercase();
     let (rule, message, fix) = if literal_url(value) {
         let local = value.contains("localhost") || value.contains("127.0.0.1");
@@ -84,17 +81,6 @@ fn environment(sink: &mut Sink, doc: &ComposeDoc, service: &Service, var: &EnvVa
             service.name, var.key
         );
         ("BA-C002", message, None)
-    } else if SECRET_WORDS.iter().any(|w| key.contains(w)) && !key.ends_with("_FILE") {
-        let length = value.chars().count();
-        let message = format!(
-            "{}: {} is set to a literal secret ({length} characters)",
-            service.name, var.key
-        );
-        let fix = format!(
-            "`{0}: ${{{0}:?set {0}}}`, the value in the .env files",
-            var.key
-        );
-        ("BA-C004", message, Some(fix))
     } else if (key == "PORT" || key.ends_with("_PORT")) && value.parse::<u16>().is_ok() {
         let message = format!(
             "{}: {} = {value} is a hard-coded port",
@@ -106,6 +92,47 @@ fn environment(sink: &mut Sink, doc: &ComposeDoc, service: &Service, var: &EnvVa
         return;
     };
     sink.push(rule, file, doc.dev, var.line, message, fix);
+}
+
+/// BA-C004: a credential written out in `var` (a secret-named key's literal value, a
+/// password in a URL's user-info, a private key). Whether one was found.
+fn credential(
+    sink: &mut Sink,
+    doc: &ComposeDoc,
+    service: &Service,
+    var: &EnvVar,
+    what: &str,
+) -> bool {
+    let Some(value) = var.value.as_deref().filter(|v| !v.is_empty()) else {
+        return false;
+    };
+    let length = value.chars().count();
+    let message = if url_password(value).is_some() {
+        format!(
+            "{}: the {what} {} = `{value}` has a password in the URL's user-info",
+            service.name, var.key
+        )
+    } else if is_private_key(value) || (is_secret_name(&var.key) && !only_interpolates(value)) {
+        format!(
+            "{}: the {what} {} is set to a literal secret ({length} characters)",
+            service.name, var.key
+        )
+    } else {
+        return false;
+    };
+    let fix = format!(
+        "`{0}: ${{{0}:?set {0}}}`, the value in the .env files (kept out of version control)",
+        var.key
+    );
+    sink.push(
+        "BA-C004",
+        &doc.source.display,
+        doc.dev,
+        var.line,
+        message,
+        Some(fix),
+    );
+    true
 }
 
 /// A URL whose host is written out (`http://localhost:8000`, `postgres://u:p@db/x`), not

@@ -2,7 +2,8 @@
 //! BA-D006 (rm of copied files: a dead layer).
 
 use crate::audit::dockerfile::{Kind, Run, Stage};
-use crate::audit::project::{DockerfileDoc, join};
+use crate::audit::project::DockerfileDoc;
+use crate::audit::relpath::join;
 
 use super::Sink;
 

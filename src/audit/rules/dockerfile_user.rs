@@ -2,7 +2,8 @@
 
 use crate::audit::dockerfile::{Dockerfile, Kind, Stage};
 use crate::audit::expand::Value;
-use crate::audit::project::{DockerfileDoc, join};
+use crate::audit::project::DockerfileDoc;
+use crate::audit::relpath::join;
 
 use super::Sink;
 

@@ -7,7 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::audit::project::{DockerfileDoc, join};
+use crate::audit::project::DockerfileDoc;
+use crate::audit::relpath::join;
 
 use super::Sink;
 

@@ -1,22 +1,19 @@
 //! BA-H001 (no HEALTHCHECK), BA-H002 (shell form), BA-H003 (interval, timeout, retries),
-//! BA-H004 (start period), for Dockerfiles and Compose services alike.
+//! BA-H004 (start period) for Dockerfiles, and the comparisons Compose services share
+//! (`compose_health.rs` assembles a service's health check first).
 //!
 //! Timings are compared as durations (`1m` is `60s`), against `[healthcheck]` of the
 //! standard's data. A Dockerfile option that is not written takes Docker's default (interval
-//! 30s, timeout 30s, start period 0s, retries 3); a Compose option that is not written keeps
-//! the image's, so only written Compose options are judged. In Compose, only the services
-//! built here (`build:`) are the team's services; a health check of a third-party image
-//! (`image: mysql`) runs that image's own tools and is left alone.
+//! 30s, timeout 30s, start period 0s, retries 3).
 
-use crate::audit::compose::Test;
 use crate::audit::dockerfile::{Command, Kind};
-use crate::audit::project::{ComposeDoc, DockerfileDoc};
+use crate::audit::project::DockerfileDoc;
 use crate::standard::Healthcheck as Standard;
 
 use super::Sink;
 
 /// Docker's defaults for options a HEALTHCHECK leaves out.
-const DOCKER_DEFAULTS: [(&str, &str); 4] = [
+pub(super) const DOCKER_DEFAULTS: [(&str, &str); 4] = [
     ("interval", "30s"),
     ("timeout", "30s"),
     ("start-period", "0s"),
@@ -56,7 +53,7 @@ pub(super) fn check_dockerfile(sink: &mut Sink, doc: &DockerfileDoc) {
         return;
     };
     if let Command::Shell(text) = test {
-        shell_form(sink, file, doc.dev, line, text);
+        shell_form(sink, file, doc.dev, line, "", text);
     }
     let written = |name: &str| {
         check.option(name).map_or_else(
@@ -81,47 +78,34 @@ pub(super) fn check_dockerfile(sink: &mut Sink, doc: &DockerfileDoc) {
             )
         })
         .collect();
-    timings(sink, file, doc.dev, &options, "--", "=");
+    timings(sink, file, doc.dev, &options, "", "--", "=");
 }
 
-pub(super) fn check_compose(sink: &mut Sink, doc: &ComposeDoc) {
-    let file = &doc.source.display;
-    for service in &doc.parsed.services {
-        let (Some(check), Some(_)) = (&service.healthcheck, &service.build) else {
-            continue;
-        };
-        if check.disable || check.test == Some(Test::None) {
-            continue;
-        }
-        if let Some(Test::Shell(text)) = &check.test {
-            shell_form(sink, file, doc.dev, check.line, text);
-        }
-        let options: Vec<(String, String, u32, bool)> = check
-            .options
-            .iter()
-            .map(|(name, value, line)| (name.replace('_', "-"), value.clone(), *line, true))
-            .collect();
-        timings(sink, file, doc.dev, &options, "", ": ");
-    }
-}
-
-fn shell_form(sink: &mut Sink, file: &str, dev: bool, line: u32, text: &str) {
+/// BA-H002 for `text`; `who` starts the message (`api: ` for a Compose service).
+pub(super) fn shell_form(sink: &mut Sink, file: &str, dev: bool, line: u32, who: &str, text: &str) {
     sink.push(
         "BA-H002",
         file,
         dev,
         line,
         format!(
-            "the health check `{}` is in shell form",
+            "{who}the health check `{}` is in shell form",
             super::parse::shorten(text.trim())
         ),
         None,
     );
 }
 
-/// The standard's value of an option (`interval`, `timeout`, `start-period`, `retries`).
-fn standard_value<'a>(standard: &'a Standard, name: &str) -> Option<std::borrow::Cow<'a, str>> {
+/// The standard's value of an option (`interval`, `timeout`, `start-period`, `retries`); in a
+/// development file the interval is the standard's `dev_interval` (berth's dev override
+/// probes faster so that dependencies turn healthy within seconds).
+fn standard_value<'a>(
+    standard: &'a Standard,
+    name: &str,
+    dev: bool,
+) -> Option<std::borrow::Cow<'a, str>> {
     match name {
+        "interval" if dev => Some(standard.dev_interval.as_str().into()),
         "interval" => Some(standard.interval.as_str().into()),
         "timeout" => Some(standard.timeout.as_str().into()),
         "start-period" => Some(standard.start_period.as_str().into()),
@@ -130,19 +114,20 @@ fn standard_value<'a>(standard: &'a Standard, name: &str) -> Option<std::borrow:
     }
 }
 
-/// Compares (option, value, line, written) against the standard. `prefix`/`sep` spell an
-/// option in the fix (`--timeout=5s` or `timeout: 5s`).
-fn timings(
+/// Compares (option, value, line, written) against the standard. `who` starts the message;
+/// `prefix`/`sep` spell an option in the fix (`--timeout=5s` or `timeout: 5s`).
+pub(super) fn timings(
     sink: &mut Sink,
     file: &str,
     dev: bool,
     options: &[(String, String, u32, bool)],
+    who: &str,
     prefix: &str,
     sep: &str,
 ) {
     let standard = sink.standard.healthcheck.clone();
     for (name, value, line, written) in options {
-        let Some(wanted) = standard_value(&standard, name) else {
+        let Some(wanted) = standard_value(&standard, name, dev) else {
             continue;
         };
         let spelled = |n: &str| {
@@ -153,9 +138,9 @@ fn timings(
             }
         };
         let shown = if *written {
-            format!("{} {value}", spelled(name))
+            format!("{who}{} {value}", spelled(name))
         } else {
-            format!("{} not set (Docker's default {value})", spelled(name))
+            format!("{who}{} not set (Docker's default {value})", spelled(name))
         };
         let fix = Some(format!("`{}{sep}{wanted}`", spelled(name)));
         if name == "start-period" {

@@ -6,9 +6,9 @@
 //! against (health-check timings, required ignore entries, the service table, the runtime
 //! uid) comes from the standard's data, never from a literal here.
 
-pub(crate) mod catalog;
 mod compose_deps;
 mod compose_env;
+mod compose_health;
 mod compose_network;
 mod dockerfile_build;
 mod dockerfile_stages;
@@ -18,10 +18,10 @@ mod healthcheck;
 mod parse;
 mod service_table;
 
-pub(crate) use catalog::{RULES, Rule, find};
-
-use super::Finding;
+use super::catalog::{find, render};
+use super::findings::Finding;
 use super::project::Project;
+use super::redact::redact_owned;
 use crate::standard::Standard;
 
 /// Collects findings for one project.
@@ -51,13 +51,14 @@ impl Sink<'_> {
             return;
         }
         let fix = fix.unwrap_or_else(|| render(info.fix, self.standard));
+        // Every finding is made here: no output format can repeat a secret it quotes.
         self.findings.push(Finding {
             file: file.to_string(),
             line: line.max(1),
             rule: info.id,
             severity: info.severity,
-            message,
-            fix,
+            message: redact_owned(message),
+            fix: redact_owned(fix),
         });
     }
 }
@@ -87,48 +88,12 @@ pub(crate) fn check(project: &Project, standard: &Standard) -> Vec<Finding> {
         }
         compose_deps::check(&mut sink, doc);
         compose_env::check(&mut sink, doc);
-        healthcheck::check_compose(&mut sink, doc);
         service_table::check_compose(&mut sink, doc);
     }
     compose_env::check_environments(&mut sink);
+    compose_health::check(&mut sink);
     compose_network::check(&mut sink);
     dockerignore::check_files(&mut sink);
     dockerignore::check_shared(&mut sink);
     sink.findings
-}
-
-/// Fills the standard's data into a rule's text: `{python}`, `{uid}`, `{gid}`, `{user}`,
-/// `{interval}`, `{timeout}`, `{start_period}`, `{retries}`, `{required}` (the ignore
-/// entries, one a line), `{gateway_port}`, `{auth_port}` and `{auth_workers}` (the first row
-/// of the service table).
-pub(crate) fn render(text: &str, standard: &Standard) -> String {
-    if !text.contains('{') {
-        return text.to_string();
-    }
-    let first = standard.services.first();
-    let pairs = [
-        ("{python}", standard.images.python.clone()),
-        ("{uid}", standard.runtime.uid.to_string()),
-        ("{gid}", standard.runtime.gid.to_string()),
-        ("{user}", standard.runtime.user.clone()),
-        ("{interval}", standard.healthcheck.interval.clone()),
-        ("{timeout}", standard.healthcheck.timeout.clone()),
-        ("{start_period}", standard.healthcheck.start_period.clone()),
-        ("{retries}", standard.healthcheck.retries.to_string()),
-        ("{required}", standard.dockerignore.required.join("\n")),
-        ("{gateway_port}", standard.gateway.port.to_string()),
-        (
-            "{auth_port}",
-            first.map(|s| s.port.to_string()).unwrap_or_default(),
-        ),
-        (
-            "{auth_workers}",
-            first.map(|s| s.workers.to_string()).unwrap_or_default(),
-        ),
-    ];
-    let mut out = text.to_string();
-    for (key, value) in pairs {
-        out = out.replace(key, &value);
-    }
-    out
 }

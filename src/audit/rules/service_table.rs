@@ -8,7 +8,8 @@
 //! table itself is `[[services]]` of the standard's data.
 
 use crate::audit::dockerfile::Kind;
-use crate::audit::project::{ComposeDoc, DockerfileDoc, split};
+use crate::audit::project::{ComposeDoc, DockerfileDoc};
+use crate::audit::relpath::split;
 use crate::standard::StandardService;
 
 use super::Sink;

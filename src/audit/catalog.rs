@@ -7,7 +7,8 @@
 //! unused. The quoted sentences are the standard's own words (a test checks each against the
 //! standard's text); the numbers in messages come from `templates/standard.toml`.
 
-use crate::audit::Severity;
+use super::findings::Severity;
+use crate::standard::Standard;
 
 /// Which files a rule reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,13 +170,13 @@ pub(crate) const RULES: &[Rule] = &[
     Rule {
         id: "BA-H001",
         severity: Severity::Warning,
-        title: "no HEALTHCHECK in the final stage",
-        target: Target::Dockerfile,
+        title: "no health check, or the health check switched off",
+        target: Target::Any,
         dev: false,
         section: "Required Dockerfile Patterns / Mandatory Health Check Pattern",
         standard: "Use Python-native health checks with exec form to avoid shell issues:",
         why: "Without a health check the engine reports a hung service as running, and Compose cannot gate dependants on it.",
-        fix: "add the standard's health check to the final stage",
+        fix: "add the standard's health check to the final stage (Compose: remove `disable: true` / `test: [\"NONE\"]`)",
         example: HEALTHCHECK_EXAMPLE,
         xref: &["checkov CKV_DOCKER_2", "trivy DS026"],
     },
@@ -418,6 +419,42 @@ pub(crate) const RULES: &[Rule] = &[
 /// The rule with this id.
 pub(crate) fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+}
+
+/// Fills the standard's data into a rule's text: `{python}`, `{uid}`, `{gid}`, `{user}`,
+/// `{interval}`, `{timeout}`, `{start_period}`, `{retries}`, `{required}` (the ignore
+/// entries, one a line), `{gateway_port}`, `{auth_port}` and `{auth_workers}` (the first row
+/// of the service table).
+pub(crate) fn render(text: &str, standard: &Standard) -> String {
+    if !text.contains('{') {
+        return text.to_string();
+    }
+    let first = standard.services.first();
+    let pairs = [
+        ("{python}", standard.images.python.clone()),
+        ("{uid}", standard.runtime.uid.to_string()),
+        ("{gid}", standard.runtime.gid.to_string()),
+        ("{user}", standard.runtime.user.clone()),
+        ("{interval}", standard.healthcheck.interval.clone()),
+        ("{timeout}", standard.healthcheck.timeout.clone()),
+        ("{start_period}", standard.healthcheck.start_period.clone()),
+        ("{retries}", standard.healthcheck.retries.to_string()),
+        ("{required}", standard.dockerignore.required.join("\n")),
+        ("{gateway_port}", standard.gateway.port.to_string()),
+        (
+            "{auth_port}",
+            first.map(|s| s.port.to_string()).unwrap_or_default(),
+        ),
+        (
+            "{auth_workers}",
+            first.map(|s| s.workers.to_string()).unwrap_or_default(),
+        ),
+    ];
+    let mut out = text.to_string();
+    for (key, value) in pairs {
+        out = out.replace(key, &value);
+    }
+    out
 }
 
 #[cfg(test)]
