@@ -233,7 +233,7 @@ fn corpus_matches_reviewed_snapshots() {
 }
 
 #[test]
-fn explain_quotes_the_standard_word_for_word() {
+fn explain_shows_every_rule() {
     for id in rule_ids() {
         let out = run_ok(Path::new("."), &["audit", "--explain", &id]);
         assert!(out.starts_with(&format!("{id} (")), "{out}");
@@ -419,4 +419,144 @@ fn suppression_comment_covers_its_line_and_the_next() {
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, text.replace("\nUSER app", "\n\nUSER app")).unwrap();
     assert_eq!(rules_of(&findings(dir.path())), ["BA-D008"]);
+}
+
+/// Compose health checks, case by case: (case folder, rule, file, line). Each `fail/` overlay
+/// on the base tree has exactly that finding (the key that is wrong, in the file that wrote it;
+/// the service key when the key is absent); its `pass/` overlay is the fix applied.
+const COMPOSE_HEALTH: [(&str, &str, &str, u64); 8] = [
+    ("string-test", "BA-H002", "docker-compose.yml", 9),
+    ("cmd-shell-anchor", "BA-H002", "docker-compose.yml", 2),
+    ("start-period-missing", "BA-H004", "docker-compose.yml", 20),
+    ("variable-default", "BA-H003", "docker-compose.yml", 27),
+    ("override", "BA-H004", "docker-compose.prod.yml", 4),
+    ("extends", "BA-H003", "common/postgres.yml", 6),
+    ("disable", "BA-H001", "docker-compose.prod.yml", 4),
+    ("test-none", "BA-H001", "docker-compose.yml", 9),
+];
+
+#[test]
+fn compose_health_checks_through_anchors_extends_overrides_and_defaults() {
+    for (case, rule, file, line) in COMPOSE_HEALTH {
+        let dir = fixtures().join("compose-health").join(case);
+        let fail = tree_with(&dir.join("fail"));
+        let found = findings(fail.path());
+        let places: Vec<(&str, &str, u64)> = found
+            .iter()
+            .map(|f| {
+                let (r, p) = (f["rule"].as_str().unwrap(), f["file"].as_str().unwrap());
+                (r, p, f["line"].as_u64().unwrap())
+            })
+            .collect();
+        assert_eq!(places, [(rule, file, line)], "{case}: {found:?}");
+        let pass = tree_with(&dir.join("pass"));
+        let left = findings(pass.path());
+        assert!(left.is_empty(), "{case}: the fix leaves {left:?}");
+    }
+    // SARIF carries the place as a region.
+    let dir = fixtures().join("compose-health/start-period-missing/fail");
+    let fail = tree_with(&dir);
+    let (_, sarif, _) = audit(fail.path(), &["--format", "sarif"]);
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "docker-compose.yml");
+    assert_eq!(location["region"]["startLine"], 20);
+}
+
+/// Every secret of `tests/fixtures/audit/secrets/`, none of which may appear in any output.
+const SECRETS: [&str; 8] = [
+    "hunter2",
+    "s3cr3t-db-pass",
+    "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    "django-insecure-9a8b7c6d5e4f",
+    "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "MIIEowIBAAKCAQEA7bq98W",
+    "AKIAIOSFODNN7EXAMPLEKEY",
+    "b0uncy-castle",
+];
+
+#[test]
+fn no_output_format_repeats_a_secret() {
+    let dir = tempdir();
+    copy_dir(&fixtures().join("secrets"), dir.path());
+    let mut outputs = Vec::new();
+    for format in ["text", "json", "sarif", "github"] {
+        let (code, out, err) = audit(dir.path(), &["--format", format, "--fail-on", "info"]);
+        assert_eq!(code, 1, "{format}: {err}");
+        outputs.push((format.to_string(), out + &err));
+    }
+    for id in rule_ids() {
+        let (code, out, err) = audit(dir.path(), &["--explain", &id]);
+        assert_eq!(code, 0, "{err}");
+        outputs.push((format!("--explain {id}"), out + &err));
+    }
+    for (what, bytes) in &outputs {
+        for secret in SECRETS {
+            assert!(
+                !bytes.contains(secret),
+                "{what} prints the secret {secret}:\n{bytes}"
+            );
+        }
+    }
+    // Each credential is a finding, shown redacted; interpolations are not findings.
+    let found = findings(dir.path());
+    let c004: Vec<(u64, &str)> = found
+        .iter()
+        .filter(|f| f["rule"] == "BA-C004")
+        .map(|f| (f["line"].as_u64().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    let lines: Vec<u64> = c004.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [6, 7, 8, 9, 10, 11, 17, 22], "{c004:#?}");
+    let text = &outputs[0].1;
+    assert!(
+        text.contains("postgresql://admin:***@localhost:5432/app"),
+        "{text}"
+    );
+}
+
+#[test]
+fn audit_judges_against_the_organisation_standard_generate_renders() {
+    let dir = tempdir();
+    init_mvp(dir.path());
+    let embedded = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/standard.toml"),
+    )
+    .unwrap();
+    let auth = "name = \"auth-service\"\nkind = \"http\"\nport = 8001\nworkers = 2\n";
+    assert!(
+        embedded.contains(auth),
+        "the standard's auth-service row moved"
+    );
+    let org = embedded.replace(
+        auth,
+        "name = \"auth-service\"\nkind = \"http\"\nport = 8101\nworkers = 3\n",
+    );
+    std::fs::create_dir_all(dir.path().join("org")).unwrap();
+    std::fs::write(dir.path().join("org/standard.toml"), org).unwrap();
+    let manifest = dir.path().join("berth.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let with_org = text.replacen("[project]\n", "[project]\ntemplates = \"org\"\n", 1);
+    assert_ne!(text, with_org);
+    std::fs::write(&manifest, &with_org).unwrap();
+    run_ok(dir.path(), &["generate"]);
+    let dockerfile =
+        std::fs::read_to_string(dir.path().join("services/auth-service/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("8101"),
+        "generate did not render the organisation's port"
+    );
+    assert_clean(dir.path(), "a tree generated from an organisation standard");
+
+    // The same tree judged by the embedded standard: the port and the worker count differ.
+    std::fs::write(&manifest, &text).unwrap();
+    let found = findings(dir.path());
+    let table: Vec<&str> = found
+        .iter()
+        .filter(|f| f["file"].as_str().unwrap().contains("auth-service"))
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(
+        table.contains(&"BA-T001") && table.contains(&"BA-T002"),
+        "{found:?}"
+    );
 }
