@@ -164,7 +164,7 @@ pub enum Error {
 
     /// A template (embedded or from the organisation's folder) failed to load or render.
     #[error(
-        "template {path}: {message}\n  fix: correct the template (see README: template variables)"
+        "template {path}: {message}\n  fix: correct the template (its variables and filters: docs/templates.md)"
     )]
     Template { path: String, message: String },
 

@@ -187,8 +187,7 @@ impl Manifest {
         toml::from_str(text).map_err(|e| Error::ManifestSyntax {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
-            fix: "correct the line shown (keys are listed in the README, section berth.toml)"
-                .to_string(),
+            fix: "correct the line shown (every key: docs/manifest.md)".to_string(),
         })
     }
 

@@ -18,7 +18,7 @@
 # version it pins within that range. Kustomize is not installed here: no registry this project
 # reaches ships a Kustomize v5 binary (see tools/validate-kubernetes.sh for where it comes from).
 # Re-running is cheap: an up-to-date DIR is left as it is. A fresh install prints its elapsed
-# time (the README quotes it: the first `cargo test` runs this when no Compose v2 is on PATH).
+# time (CONTRIBUTING.md points at it: the first `cargo test` runs this when no Compose v2 is on PATH).
 # Keep PINS one package per line (branches add pins; one line each merges cleanly).
 set -euo pipefail
 

@@ -7,8 +7,8 @@
 #                 target/release/berth)
 #   --keep        leave the stack running, the images and the work folder in place
 #   --readme FILE after a run that passed, write its summary into FILE between the lines
-#                 <!-- e2e-summary:begin --> and <!-- e2e-summary:end --> (the README's
-#                 figures are this script's output, never typed by hand)
+#                 <!-- e2e-summary:begin --> and <!-- e2e-summary:end --> (docs/proof.md:
+#                 `--readme docs/proof.md`; its figures are this script's output, never typed)
 #
 # Steps (each timed; the first that breaks stops the run with its name and reason):
 #   engine          a Docker daemon and Compose v2 (tests/e2e/engine.sh start when none answers);

@@ -1,4 +1,4 @@
-//! `.env.<env>` files merged key by key (README: "The `.env` contract"): a value still as berth
+//! `.env.<env>` files merged key by key (docs/env.md): a value still as berth
 //! wrote it follows berth.toml and the standard, a value the user changed stays (a conflict
 //! when berth's changed too), secrets are never touched or shown, orphaned keys are reported and
 //! pruned only at berth's value, and every byte berth does not own survives.

@@ -1,5 +1,5 @@
-//! Safe when runs meet and when the tree is hostile (README: "When runs overlap, and what
-//! berth refuses to write"): one writer at a time holds the project lock, readers never see a
+//! Safe when runs meet and when the tree is hostile (docs/regenerate.md, "When runs overlap,
+//! and what berth refuses to write"): one writer at a time holds the project lock, readers never see a
 //! run half-way, a killed run's lock does not block the next, and nothing is created, replaced
 //! or removed outside the project through a symbolic link.
 

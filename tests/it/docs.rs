@@ -1,27 +1,33 @@
-//! The README's transcripts are run, not trusted: each `console` code block after a
-//! `<!-- transcript: NAME -->` line is replayed here and compared with what berth prints, so the
-//! README cannot drift from berth. A line `  ...` in a transcript stands for any number of lines
-//! (the README elides long lists).
+//! The docs' transcripts are run, not trusted: each `console` code block after a
+//! `<!-- transcript: NAME -->` line (in the guide under `docs/` that holds it) is replayed here and
+//! compared with what berth prints, so the docs cannot drift from berth. A line `  ...` in a
+//! transcript stands for any number of lines (the docs elide long lists). The README's
+//! quickstart block and its ten-line berth.toml are checked the same way.
 //!
 //! The wizard session is replayed in a pseudo-terminal of 100 columns with the colourful theme,
-//! and the screen is read back through a terminal emulator (vt100): what the README shows is
+//! and the screen is read back through a terminal emulator (vt100): what docs/wizard.md shows is
 //! what a user's terminal shows at the end of the session.
 
 use std::path::Path;
 
-use crate::common::{berth_in, edit, init_mvp, stderr, stdout, tempdir};
+use crate::common::{berth_in, edit, init_mvp, stderr, stdout, tempdir, write};
 use crate::wizard::{DOWN, ENTER, Wizard};
 
-/// The command and the expected output lines of the transcript `name`.
-fn transcript(name: &str) -> (String, Vec<String>) {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+/// The text of `rel` (a path in the repository).
+pub(crate) fn repo_file(rel: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The command and the expected output lines of the transcript `name` in the doc `rel`.
+fn transcript(rel: &str, name: &str) -> (String, Vec<String>) {
+    let doc = repo_file(rel);
     let marker = format!("<!-- transcript: {name} -->\n```console\n");
-    let start = readme
+    let start = doc
         .find(&marker)
-        .unwrap_or_else(|| panic!("README has no transcript {name}"))
+        .unwrap_or_else(|| panic!("{rel} has no transcript {name}"))
         + marker.len();
-    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let block = &doc[start..start + doc[start..].find("```").unwrap()];
     let mut lines = block.lines();
     let command = lines
         .next()
@@ -30,6 +36,17 @@ fn transcript(name: &str) -> (String, Vec<String>) {
         .unwrap()
         .to_string();
     (command, lines.map(str::to_string).collect())
+}
+
+/// The body of the one fenced block of `lang` right after the line `marker` in the doc `rel`.
+fn block_after(rel: &str, marker: &str, lang: &str) -> String {
+    let doc = repo_file(rel);
+    let open = format!("{marker}\n```{lang}\n");
+    let start = doc
+        .find(&open)
+        .unwrap_or_else(|| panic!("{rel} has no {lang} block after {marker}"))
+        + open.len();
+    doc[start..start + doc[start..].find("```\n").unwrap()].to_string()
 }
 
 /// `actual` line for line against `expected`, where an expected `  ...` matches any lines.
@@ -48,7 +65,7 @@ fn assert_matches(name: &str, expected: &[String], actual: &str) {
     }
     assert!(
         fits(expected, &actual),
-        "README transcript {name} differs from berth's output:\n--- README\n{}\n--- berth\n{}",
+        "transcript {name} differs from berth's output:\n--- the doc\n{}\n--- berth\n{}",
         expected.join("\n"),
         actual.join("\n")
     );
@@ -67,7 +84,7 @@ fn run(dir: &Path, command: &str) -> std::process::Output {
 
 #[test]
 fn the_bad_input_transcript_is_what_berth_prints() {
-    let (command, expected) = transcript("bad-input");
+    let (command, expected) = transcript("docs/manifest.md", "bad-input");
     let dir = tempdir();
     init_mvp(dir.path());
     let out = run(dir.path(), &command);
@@ -77,7 +94,7 @@ fn the_bad_input_transcript_is_what_berth_prints() {
 
 #[test]
 fn the_check_json_transcript_is_what_berth_prints() {
-    let (command, expected) = transcript("check-json");
+    let (command, expected) = transcript("docs/env.md", "check-json");
     let dir = tempdir();
     init_mvp(dir.path());
     edit(
@@ -93,7 +110,7 @@ fn the_check_json_transcript_is_what_berth_prints() {
 
 #[test]
 fn the_wizard_session_transcript_is_what_the_terminal_shows() {
-    let (command, expected) = transcript("wizard-session");
+    let (command, expected) = transcript("docs/wizard.md", "wizard-session");
     assert_eq!(command, "berth new");
     let dir = tempdir();
     init_mvp(dir.path());
@@ -117,8 +134,7 @@ fn the_wizard_session_transcript_is_what_the_terminal_shows() {
 /// The commands of the README's quickstart block (between `<!-- quickstart:begin -->` and
 /// `<!-- quickstart:end -->`), without the `berth init` line that starts it.
 fn quickstart_block() -> (String, Vec<String>) {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = repo_file("README.md");
     let start = readme
         .find("<!-- quickstart:begin -->\n```sh\n")
         .expect("README has no quickstart block")
@@ -153,4 +169,21 @@ fn the_quickstart_block_is_what_berth_init_prints_next() {
         expected, next,
         "README quickstart block (left) differs from what `{init}` prints next (right)"
     );
+}
+
+/// The README's short berth.toml is a whole project: `berth generate` renders it into an empty
+/// folder, `berth check` then finds it up to date, and it has the gateway the quickstart uses.
+#[test]
+fn the_readme_berth_toml_renders_a_project() {
+    let manifest = block_after("README.md", "## berth.toml\n", "toml");
+    let lines = manifest.lines().count();
+    assert!(lines <= 12, "the README's berth.toml has {lines} lines");
+    let dir = tempdir();
+    write(dir.path(), "berth.toml", &manifest);
+    let out = berth_in(dir.path(), &["generate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.path().join("services/billing/Dockerfile").is_file());
+    assert!(dir.path().join("gateway/nginx.conf.template").is_file());
+    let out = berth_in(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
