@@ -156,5 +156,17 @@ fn report(prepared: &Prepared, manifest_line: Option<String>, listing: Listing) 
     if unchanged > 0 {
         out.push_str(&format!("  {} unchanged\n", plural(unchanged, "file")));
     }
+    let migrated = prepared
+        .changes
+        .iter()
+        .filter(|c| c.note.as_deref() == Some(apply::HEADER_MIGRATION))
+        .count();
+    if migrated > 0 {
+        out.push_str(&format!(
+            "berth: {migrated} file(s) changed only by the one-time header migration: the \
+             standard's version now lives in .berth/lock.toml (and `berth --version`), not in \
+             each file\n"
+        ));
+    }
     out
 }

@@ -290,6 +290,7 @@ fn decide_managed(
     } else if l.matches(text.lf.as_bytes()) {
         change.status = Status::Updated;
         change.new_content = Some(encode(&planned.content));
+        change.note = migration_note(&text.lf, &planned.content);
     } else {
         match merge::three_way(base.unwrap_or(""), &text.lf, &planned.content) {
             Ok(merged) if merged == text.lf => {
@@ -298,6 +299,7 @@ fn decide_managed(
             }
             Ok(merged) => {
                 change.status = Status::Merged;
+                change.note = migration_note(&text.lf, &merged);
                 change.new_content = Some(encode(&merged));
             }
             Err(with_markers) => {
@@ -317,6 +319,12 @@ fn decide_managed(
     }
     change.old = Some(disk);
     Ok(Decision::new(change, entry))
+}
+
+/// The note of a file whose only change is the one-time header migration (the standard's
+/// version left the header for the lock: `plan::only_header_migrated`).
+fn migration_note(old: &str, new: &str) -> Option<String> {
+    crate::plan::only_header_migrated(old, new).then(|| super::HEADER_MIGRATION.to_string())
 }
 
 /// A `.env` file that exists and differs from the render: merged key by key (see `envfile`).
@@ -361,6 +369,10 @@ fn decide_env(
         change.status = Status::Kept;
     }
     if m.text != disk {
+        change.note = migration_note(
+            &String::from_utf8_lossy(&disk),
+            &String::from_utf8_lossy(&m.text),
+        );
         change.new_content = Some(m.text);
     }
     change.keys = m.changes;

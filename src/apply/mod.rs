@@ -27,6 +27,10 @@ pub use write::execute;
 use envfile::KeyChange;
 use lock::Lock;
 
+/// The note of a file whose only change is the one-time header migration: the standard's
+/// version left the generated header (it is in the lock).
+pub const HEADER_MIGRATION: &str = "one-time migration: the standard's version left the header";
+
 /// What happens to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {

@@ -104,7 +104,10 @@ fn update_replaces_untouched_files_merges_edits_and_keeps_env_values() {
         merged.contains("--interval=15s") && merged.contains("LABEL org.example.team=\"platform\""),
         "update not taken:\n{merged}"
     );
-    assert!(merged.contains("container standard 2026.12"), "{merged}");
+    assert!(
+        !merged.contains("2026.12") && !merged.contains("2026.11"),
+        "a version in the file:\n{merged}"
+    );
     let env = read(dir, ".env.dev");
     assert!(
         env.contains("\nLOG_LEVEL=warning\n")
@@ -138,7 +141,7 @@ fn conflicting_project(dir: &Path) -> (&'static str, String) {
 fn edit_on_a_changed_line_conflicts_with_markers() {
     let tmp = tempdir();
     let dir = tmp.path();
-    let (df, _) = conflicting_project(dir);
+    let (df, edited) = conflicting_project(dir);
     let out = berth_in(dir, &["generate"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
@@ -181,10 +184,9 @@ fn edit_on_a_changed_line_conflicts_with_markers() {
         resolved.contains("--interval=45s") && !resolved.contains("<<<<<<<"),
         "{resolved}"
     );
-    assert!(
-        resolved.contains("container standard 2026.12"),
-        "the rest of the update stays: {resolved}"
-    );
+    // The update's only change to this file (no version in its header) is inside the
+    // conflict, so keeping ours gives back the user's file exactly.
+    assert_eq!(resolved, edited);
     write(dir, df, &resolved);
     let check = berth_in(dir, &["check"]);
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
@@ -369,5 +371,63 @@ fn a_run_killed_after_any_write_leaves_old_or_new_files_and_rerun_completes() {
     assert!(
         writes > 10,
         "the update should rewrite many files, wrote {writes}"
+    );
+}
+
+/// Issue 21 §4: a standards update whose only rule change is the health check's retries (3 -> 4)
+/// changes exactly the files that carry the retries (every Dockerfile and Compose file), not
+/// every file whose header used to name the standard's version.
+#[test]
+fn a_version_bump_with_one_rule_change_touches_only_the_files_of_that_rule() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    init_mvp(dir);
+    let before = read_tree(dir);
+    let org = tempdir();
+    let standard = replace_once(
+        &repo_template("standard.toml"),
+        "version = \"2026.11\"",
+        "version = \"2026.12\"",
+    );
+    write(
+        org.path(),
+        "standard.toml",
+        &replace_once(&standard, "retries = 3", "retries = 4"),
+    );
+    let out = run_ok(
+        dir,
+        &["--templates", org.path().to_str().unwrap(), "generate"],
+    );
+    assert!(
+        out.contains("container standard 2026.11 -> 2026.12"),
+        "{out}"
+    );
+    let after = read_tree(dir);
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| !k.starts_with(".berth/") && before.get(*k) != after.get(*k))
+        .collect();
+    // The files that carry the retries, read from the tree before the update.
+    let carriers: Vec<&String> = before
+        .iter()
+        .filter(|(k, _)| !k.starts_with(".berth/"))
+        .filter(|(_, (_, bytes))| {
+            let text = String::from_utf8_lossy(bytes);
+            text.contains("--retries=3") || text.contains("retries: 3")
+        })
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(changed, carriers, "generate output:\n{out}");
+    assert!(
+        changed.iter().all(|k| {
+            let name = k.rsplit('/').next().unwrap();
+            name == "Dockerfile" || name.starts_with("docker-compose")
+        }),
+        "{changed:?}"
+    );
+    assert!(
+        changed.iter().any(|k| k.ends_with("Dockerfile"))
+            && changed.iter().any(|k| k.contains("docker-compose")),
+        "{changed:?}"
     );
 }
