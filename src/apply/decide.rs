@@ -13,7 +13,7 @@ use crate::plan::{EnvValues, Ownership, Plan, PlannedFile};
 
 use super::envfile::{self, KeyChange, KeyEvent};
 use super::lock::{self, Lock, LockedFile};
-use super::{ConflictMode, FileChange, Options, Prepared, Status, fsio, merge, text};
+use super::{AddAdd, ConflictMode, FileChange, Options, Prepared, Status, fsio, merge, text};
 
 /// One file's decision.
 struct Decision {
@@ -151,22 +151,54 @@ fn decide_planned(
             .map(Option::flatten)
     };
     Ok(Some(match (disk, planned.ownership) {
+        // modify/delete: deleted here while the standard changed it. Never dropped, never
+        // silently brought back: the new render goes beside it, the lock keeps its old entry
+        // (so the next run says so again until it is resolved).
+        (None, Ownership::Managed)
+            if locked.is_some_and(|l| !l.blake3.is_empty() && l.blake3 != fresh.blake3) =>
+        {
+            let mut change = FileChange::new(path, Status::Conflict, None);
+            change.sidecar = Some((
+                format!("{path}.berth-new"),
+                planned.content.clone().into_bytes(),
+            ));
+            change.note = Some(format!(
+                "deleted here, changed by the standard (modify/delete): restore it from {path}.berth-new, or keep it deleted"
+            ));
+            Decision::new(change, locked.cloned())
+        }
         (None, _) => {
             let mut change = FileChange::new(path, Status::Created, None);
             change.new_content = Some(planned.content.clone().into_bytes());
             Decision::new(change, Some(fresh))
         }
+        // Unchanged: the lock keeps its entry (the version that last changed the file), so a
+        // standards update changes the lock's entries of the files it changes, no others.
         (Some(d), _) if d == planned.content.as_bytes() => Decision::new(
             FileChange::new(path, Status::Unchanged, Some(d)),
-            Some(fresh),
+            Some(match locked {
+                Some(l) if l.blake3 == fresh.blake3 && l.ownership == fresh.ownership => l.clone(),
+                _ => fresh,
+            }),
         ),
         (Some(d), Ownership::Seeded) => {
             // Keep the hash of what berth first seeded, if it did.
             let entry = locked.cloned().unwrap_or(fresh);
             Decision::new(FileChange::new(path, Status::Kept, Some(d)), Some(entry))
         }
-        (Some(_), Ownership::Managed | Ownership::Env) if locked.is_none() && !opts.force => {
-            return Ok(None);
+        (Some(d), Ownership::Managed | Ownership::Env) if locked.is_none() && !opts.force => {
+            if opts.add_add == AddAdd::Refuse {
+                return Ok(None);
+            }
+            let mut change = FileChange::new(path, Status::Conflict, Some(d));
+            change.sidecar = Some((
+                format!("{path}.berth-new"),
+                planned.content.clone().into_bytes(),
+            ));
+            change.note = Some(format!(
+                "added here and by the standard (add/add): berth's file is in {path}.berth-new"
+            ));
+            Decision::new(change, None)
         }
         (Some(d), Ownership::Env) => {
             let base = base()?;

@@ -91,6 +91,18 @@ pub struct Options {
     pub force: bool,
     pub prune: bool,
     pub conflict: ConflictMode,
+    /// A file the repository added where the standard now adds one too (add/add), without
+    /// `force`: refused before anything is written (`generate`), or, for a fleet rollout that
+    /// must go on, a conflict whose render goes to `<file>.berth-new` (the file stays as is).
+    pub add_add: AddAdd,
+}
+
+/// What `prepare` does with a file berth never wrote that the plan now has (see `Options`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AddAdd {
+    #[default]
+    Refuse,
+    Conflict,
 }
 
 #[derive(Debug, Clone)]

@@ -27,6 +27,7 @@ pub(crate) fn run(globals: &Globals, args: &GenerateArgs) -> Result<ExitStatus> 
             force: args.output.force,
             prune: args.prune,
             conflict: args.output.conflict.into(),
+            ..Options::default()
         },
     )?;
     let listing = if args.output.verbose {
