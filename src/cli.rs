@@ -53,6 +53,8 @@ pub(crate) enum Command {
     Check(CheckArgs),
     Audit(AuditArgs),
     Scan(ScanArgs),
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     Completions(CompletionsArgs),
 }
 
@@ -260,6 +262,90 @@ pub(crate) struct CheckArgs {
 pub(crate) enum Format {
     Text,
     Json,
+}
+
+/// Many berth projects at once: which standard version each is on, and the rollout of an update.
+#[derive(Debug, Subcommand)]
+pub(crate) enum FleetCommand {
+    Status(FleetStatusArgs),
+    Update(FleetUpdateArgs),
+}
+
+/// The projects to work on: folders searched for berth.toml, or a list file.
+#[derive(Debug, Args)]
+pub(crate) struct FleetProjects {
+    /// Folders to search for berth projects (a folder holding berth.toml)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Read the project folders from FILE, one a line (blank lines and `#` comments skipped)
+    #[arg(long, value_name = "FILE")]
+    pub list: Option<PathBuf>,
+}
+
+/// Show every project's standard version and state; writes nothing.
+///
+/// States: up-to-date, behind (generate would change files or .env values), conflicts
+/// (generate would conflict), edited (up to date, with edits regenerate keeps), unresolved
+/// (conflict markers or .berth-new files left), invalid (berth.toml does not load), busy
+/// (another berth run holds the project). Exit 0 when every project is up to date or edited,
+/// 1 otherwise, 2 for bad input.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  berth fleet status ~/src                       every berth project under ~/src, as a table
+  berth fleet status --list repos.txt --format json   for a dashboard (docs/fleet-status.schema.json)
+  berth fleet status ~/src --format markdown     a summary to paste in a tracking issue")]
+pub(crate) struct FleetStatusArgs {
+    #[command(flatten)]
+    pub projects: FleetProjects,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = FleetFormat::Table)]
+    pub format: FleetFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FleetFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+/// Regenerate every project on a new git branch and commit the result; never pushes.
+///
+/// Per project inside a git work tree: refuses a dirty work tree, a detached HEAD or a branch
+/// NAME that exists with other commits; otherwise creates NAME from HEAD, runs what `berth
+/// generate` runs, commits with a message naming the standard versions, the files changed and
+/// the conflicts left, and checks the branch it was on out again. Ends with the push commands.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  berth fleet update ~/src --branch berth/standard-2026.12 --dry-run   what each project would get
+  berth fleet update ~/src --branch berth/standard-2026.12 --report prs   commit, and write PR bodies")]
+pub(crate) struct FleetUpdateArgs {
+    #[command(flatten)]
+    pub projects: FleetProjects,
+
+    /// Branch to create in every project's repository and commit the update on
+    #[arg(long, value_name = "NAME")]
+    pub branch: String,
+
+    /// How to write a conflict between local edits and the new render
+    #[arg(long, value_enum, default_value_t = ConflictArg::Markers)]
+    pub conflict: ConflictArg,
+
+    /// Write one markdown report per project into DIR (the pull request's body)
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+
+    /// Also update projects outside any git work tree, in place
+    #[arg(long)]
+    pub no_git: bool,
+
+    /// List what each project would get; write nothing, create no branch
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Audit container files against the container standard (any repository, berth-made or not).

@@ -18,6 +18,7 @@ mod commands;
 pub mod dotenv;
 pub mod error;
 pub mod exit;
+mod fleet;
 pub mod manifest;
 pub mod manifest_edit;
 pub mod model;
@@ -88,6 +89,7 @@ where
         Command::Completions(args) => commands::completions::run(args),
         Command::Audit(args) => commands::audit::run(&globals, args),
         Command::Scan(args) => commands::scan::run(&globals, args),
+        Command::Fleet(fleet) => commands::fleet::run(&globals, fleet),
     };
     match result {
         Ok(status) => status,

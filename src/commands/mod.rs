@@ -4,6 +4,7 @@
 pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod completions;
+pub(crate) mod fleet;
 pub(crate) mod generate;
 pub(crate) mod init;
 pub(crate) mod new;
