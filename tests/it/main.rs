@@ -15,6 +15,7 @@ mod e2e_harness;
 mod edges;
 mod env_merge;
 mod env_roundtrip;
+mod fleet;
 mod gateway_start;
 mod kubernetes_env;
 mod kubernetes_regenerate;

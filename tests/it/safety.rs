@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::common::{berth, init_mvp, read, read_tree, run_ok, tempdir};
 
 /// Starts berth in `dir` with extra environment variables; stderr is piped.
-fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
+pub(crate) fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
     let mut cmd = berth();
     cmd.current_dir(dir)
         .args(args)
@@ -22,7 +22,7 @@ fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
 }
 
 /// Reads the child's stderr until a line containing `needle` (the child keeps running).
-fn wait_for_line(child: &mut Child, needle: &str) -> String {
+pub(crate) fn wait_for_line(child: &mut Child, needle: &str) -> String {
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     let mut seen = String::new();
