@@ -53,6 +53,16 @@ impl Session {
         )?)
     }
 
+    /// The same standard and templates for the project at `root` (templates parsed once are
+    /// shared): how `berth fleet` opens the projects that take no templates of their own.
+    pub fn for_root(&self, root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            standard: self.standard.clone(),
+            templates: self.templates.clone(),
+        }
+    }
+
     pub fn resolve(&self, manifest: &Manifest) -> Result<Project> {
         crate::resolve::resolve(manifest, &self.standard)
     }

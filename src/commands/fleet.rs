@@ -7,7 +7,7 @@ use crate::cli::{FleetCommand, FleetFormat, FleetStatusArgs, FleetUpdateArgs};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::fleet::update::{Ending, Outcome, Request};
-use crate::fleet::{discover, render, status, update};
+use crate::fleet::{Sessions, discover, render, status, update};
 
 use super::Globals;
 
@@ -26,7 +26,8 @@ pub(crate) fn run(globals: &Globals, command: &FleetCommand) -> Result<ExitStatu
 
 fn run_status(globals: &Globals, args: &FleetStatusArgs) -> Result<ExitStatus> {
     let members = discover::find(&args.projects.paths, args.projects.list.as_deref())?;
-    let statuses = crate::parallel::map(&members, |m| status::assess(m, globals.templates()));
+    let sessions = Sessions::new(globals.templates())?;
+    let statuses = crate::parallel::map(&members, |m| status::assess(m, &sessions));
     let text = match args.format {
         FleetFormat::Table => render::table(&statuses),
         FleetFormat::Json => render::json(&statuses),
@@ -39,6 +40,7 @@ fn run_status(globals: &Globals, args: &FleetStatusArgs) -> Result<ExitStatus> {
 fn run_update(globals: &Globals, args: &FleetUpdateArgs) -> Result<ExitStatus> {
     check_branch_name(&args.branch)?;
     let members = discover::find(&args.projects.paths, args.projects.list.as_deref())?;
+    let sessions = Sessions::new(globals.templates())?;
     if let Some(dir) = &args.report
         && !args.dry_run
     {
@@ -49,7 +51,7 @@ fn run_update(globals: &Globals, args: &FleetUpdateArgs) -> Result<ExitStatus> {
         conflict: args.conflict.into(),
         no_git: args.no_git,
         dry_run: args.dry_run,
-        templates: globals.templates(),
+        sessions: &sessions,
     };
     // Projects sharing a work tree are rolled out one after the other (each switches branch).
     let groups = crate::fleet::update::by_work_tree(&members);

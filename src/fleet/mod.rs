@@ -23,6 +23,10 @@ pub(crate) mod update;
 
 use std::path::{Path, PathBuf};
 
+use crate::error::Result;
+use crate::manifest::Manifest;
+use crate::session::Session;
+
 /// One project of the fleet: its folder as the user named it (relative paths stay relative,
 /// so reports read as the user typed them).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,4 +57,30 @@ pub(crate) fn first_line(err: &crate::error::Error) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// The sessions projects run in: one shared session (the embedded templates, or `--templates`)
+/// whose parsed templates every project reuses, unless a project's berth.toml names its own
+/// template folder (`project.templates`), which gets a session of its own.
+pub(crate) struct Sessions {
+    base: Session,
+    flag: bool,
+}
+
+impl Sessions {
+    /// Bad `--templates` is bad input for the whole run (exit 2), before any project.
+    pub(crate) fn new(templates: Option<&Path>) -> Result<Self> {
+        Ok(Self {
+            base: Session::open(Path::new("."), None, templates)?,
+            flag: templates.is_some(),
+        })
+    }
+
+    pub(crate) fn open(&self, root: &Path, manifest: &Manifest) -> Result<Session> {
+        if self.flag || manifest.project.templates.is_none() {
+            Ok(self.base.for_root(root))
+        } else {
+            Session::open(root, Some(manifest), None)
+        }
+    }
 }

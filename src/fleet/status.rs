@@ -19,9 +19,8 @@ use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::plan::{Ownership, Plan};
 use crate::project_lock::{Access, ProjectLock};
-use crate::session::Session;
 
-use super::Member;
+use super::{Member, Sessions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -86,7 +85,7 @@ pub(crate) struct ProjectStatus {
 }
 
 /// The status of `member`, never an error: what goes wrong is the project's state.
-pub(crate) fn assess(member: &Member, templates: Option<&Path>) -> ProjectStatus {
+pub(crate) fn assess(member: &Member, sessions: &Sessions) -> ProjectStatus {
     let mut status = ProjectStatus {
         path: member.display(),
         name: member.folder_name(),
@@ -109,7 +108,7 @@ pub(crate) fn assess(member: &Member, templates: Option<&Path>) -> ProjectStatus
             return status;
         }
     };
-    match prepare(member, templates, &mut status) {
+    match prepare(member, sessions, &mut status) {
         Ok((plan, prepared)) => classify(&member.root, &plan, &prepared, &mut status),
         Err(e) => {
             status.state = State::Invalid;
@@ -123,12 +122,12 @@ pub(crate) fn assess(member: &Member, templates: Option<&Path>) -> ProjectStatus
 /// only), with add/add files as conflicts rather than a refusal.
 fn prepare(
     member: &Member,
-    templates: Option<&Path>,
+    sessions: &Sessions,
     status: &mut ProjectStatus,
 ) -> Result<(Plan, Prepared)> {
     let (manifest, _) = Manifest::load(&member.root)?;
     status.name.clone_from(&manifest.project.name);
-    let session = Session::open(&member.root, Some(&manifest), templates)?;
+    let session = sessions.open(&member.root, &manifest)?;
     status.target_version = Some(session.standard.version.clone());
     let (plan, prepared) = session.prepare_manifest(
         &manifest,

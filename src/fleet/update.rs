@@ -11,26 +11,24 @@
 //! run builds on the first, and with nothing new changes nothing. Every outcome, failures
 //! included, is a value: one project never stops the others.
 
-use std::path::Path;
 
 use crate::apply::{self, AddAdd, ConflictMode, Options, Prepared};
 use crate::error::Result;
 use crate::manifest::Manifest;
 use crate::project_lock::{Access, ProjectLock};
-use crate::session::Session;
 
-use super::Member;
 use super::git::{GitError, Repo};
 use super::message::{Rollout, TRAILER, rules_of};
+use super::{Member, Sessions};
 
 /// What `fleet update` was asked to do.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(crate) struct Request<'a> {
     pub branch: &'a str,
     pub conflict: ConflictMode,
     pub no_git: bool,
     pub dry_run: bool,
-    pub templates: Option<&'a Path>,
+    pub sessions: &'a Sessions,
 }
 
 /// How a project's rollout ended.
@@ -229,7 +227,7 @@ fn on_branch(
 fn regenerate(member: &Member, req: &Request<'_>, write: bool) -> Result<Rollout> {
     let root = &member.root;
     let (manifest, _) = Manifest::load(root)?;
-    let session = Session::open(root, Some(&manifest), req.templates)?;
+    let session = req.sessions.open(root, &manifest)?;
     let (_, prepared): (_, Prepared) = session.prepare_manifest(
         &manifest,
         Options {

@@ -19,6 +19,7 @@ pub mod quote;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use include_dir::{Dir, include_dir};
 use tera::Tera;
@@ -58,8 +59,13 @@ pub fn embedded_standard_text() -> &'static str {
 }
 
 /// All template files (relative path -> text), embedded ones overlaid by an override folder.
+///
+/// A clone shares the templates parsed so far (`parsed`): `berth fleet` plans many projects
+/// from one set, and parses each template once for all of them.
+#[derive(Clone)]
 pub struct TemplateSet {
     files: BTreeMap<String, Cow<'static, str>>,
+    parsed: Arc<Mutex<BTreeMap<String, tera::Template>>>,
 }
 
 impl TemplateSet {
@@ -76,7 +82,10 @@ impl TemplateSet {
                 files.insert(path, Cow::Owned(text));
             }
         }
-        Ok(Self { files })
+        Ok(Self {
+            files,
+            parsed: Arc::default(),
+        })
     }
 
     /// The templates that produce files, sorted by their path in the tree.
@@ -128,9 +137,6 @@ impl TemplateSet {
                 }
             }
         }
-        // Largest first, handed out to whichever thread is free: about the same work each.
-        all.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
-        let parsed = crate::parallel::map(&all, |(name, text)| parse(name, text));
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         filters::register(&mut tera);
@@ -138,8 +144,28 @@ impl TemplateSet {
             path: "(templates)".into(),
             message: error_chain(&e),
         };
+        {
+            let cache = self
+                .parsed
+                .lock()
+                .expect("the template cache is never poisoned");
+            all.retain(|(name, _)| match cache.get(*name) {
+                Some(t) => {
+                    tera.templates.insert((*name).to_string(), t.clone());
+                    false
+                }
+                None => true,
+            });
+        }
+        // Largest first, handed out to whichever thread is free: about the same work each.
+        all.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
+        let parsed = crate::parallel::map(&all, |(name, text)| parse(name, text));
         for template in parsed {
             let (name, template) = template.map_err(fail)?;
+            self.parsed
+                .lock()
+                .expect("the template cache is never poisoned")
+                .insert(name.clone(), template.clone());
             tera.templates.insert(name, template);
         }
         tera.build_inheritance_chains().map_err(fail)?;
