@@ -55,6 +55,7 @@ impl Session {
 
     /// The same standard and templates for the project at `root` (templates parsed once are
     /// shared): how `berth fleet` opens the projects that take no templates of their own.
+    #[must_use]
     pub fn for_root(&self, root: &Path) -> Self {
         Self {
             root: root.to_path_buf(),

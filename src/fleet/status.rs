@@ -6,15 +6,15 @@
 //! not load: the error's first line), unresolved (conflict markers, or `.berth-new` files left
 //! by an earlier run), conflicts (generate would conflict: the three-way merge's conflicts,
 //! modify/delete and add/add included), behind (generate would change files, `.env` values or
-//! the lock's record), edited (up to date, with edits regenerate keeps), up to date. Nothing is
-//! written.
+//! the lock's record), edited (up to date, with the edits `berth check`'s drift findings call
+//! edited, which regenerate keeps), up to date. Nothing is written.
 
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::apply::envfile::KeyEvent;
-use crate::apply::{AddAdd, FileChange, Options, Prepared, Status, merge};
+use crate::apply::{AddAdd, FileChange, Options, Prepared, Status, drift, merge};
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::plan::{Ownership, Plan};
@@ -153,7 +153,13 @@ fn classify(root: &Path, plan: &Plan, prepared: &Prepared, status: &mut ProjectS
     let unresolved = pick(&|c| unresolved(root, plan, c));
     let conflicts = pick(&|c| c.status == Status::Conflict);
     let changed = pick(&|c| c.new_content.is_some() || c.status == Status::Removed);
-    let edited = pick(&|c| edited(plan, prepared, c));
+    // Hand edits regenerate keeps: what `berth check` reports as edited (its drift findings).
+    let mut edited: Vec<String> = drift::findings(plan, prepared, false)
+        .into_iter()
+        .filter(|f| f.problem == drift::Problem::Edited)
+        .map(|f| f.file)
+        .collect();
+    edited.dedup();
     let (state, files) = if !unresolved.is_empty() {
         (State::Unresolved, unresolved)
     } else if !conflicts.is_empty() {
@@ -189,29 +195,6 @@ fn unresolved(root: &Path, plan: &Plan, change: &FileChange) -> bool {
             .as_deref()
             .is_some_and(|d| merge::has_conflict_markers(&String::from_utf8_lossy(d)));
     markers || root.join(format!("{}.berth-new", change.path)).exists()
-}
-
-/// Edited by hand since berth wrote it, and kept as it is by generate (a CRLF checkout of an
-/// unedited file is not an edit); a `.env` value the user set.
-fn edited(plan: &Plan, prepared: &Prepared, change: &FileChange) -> bool {
-    let keys = change
-        .keys
-        .iter()
-        .any(|k| matches!(k.event, KeyEvent::Edited { .. } | KeyEvent::Yours { .. }));
-    let managed = plan.ownership(&change.path) == Some(Ownership::Managed);
-    let file = managed
-        && matches!(change.status, Status::Kept | Status::Unchanged)
-        && match (
-            change.old.as_deref(),
-            prepared.old_lock.files.get(&change.path),
-        ) {
-            (Some(d), Some(l)) => {
-                !l.matches(d)
-                    && !l.matches(String::from_utf8_lossy(d).replace("\r\n", "\n").as_bytes())
-            }
-            _ => false,
-        };
-    keys || file
 }
 
 /// The lock does not record what generate would record: another standard version, or an

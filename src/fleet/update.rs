@@ -11,7 +11,6 @@
 //! run builds on the first, and with nothing new changes nothing. Every outcome, failures
 //! included, is a value: one project never stops the others.
 
-
 use crate::apply::{self, AddAdd, ConflictMode, Options, Prepared};
 use crate::error::Result;
 use crate::manifest::Manifest;
