@@ -529,3 +529,36 @@ fn more_projects(root: &Path) -> PathBuf {
     take_update(&loose);
     loose
 }
+
+/// add/add: the repository has its own file where the standard now adds one. A conflict, in
+/// status and in the rollout, whose render goes beside the file: the user's file stays as is.
+#[test]
+fn a_file_added_here_and_by_the_standard_is_a_conflict_never_overwritten() {
+    let tmp = tempdir();
+    let root = tmp.path();
+    let dir = project(root, "both");
+    take_update(&dir);
+    write(
+        &dir,
+        "org/scripts/lint.sh",
+        "#!/bin/sh\necho standard lint\n",
+    );
+    write(&dir, "scripts/lint.sh", "#!/bin/sh\necho our lint\n");
+    commit_all(&dir, "our lint, take 2026.12");
+
+    let status = fleet(root, &["fleet", "status", ".", "--format", "json"]);
+    let all = statuses(&stdout(&status));
+    assert_eq!(all["both"]["state"], "conflicts", "{}", stdout(&status));
+    assert_eq!(all["both"]["files"], serde_json::json!(["scripts/lint.sh"]));
+
+    let run = fleet(root, &["fleet", "update", ".", "--branch", BRANCH]);
+    let text = stdout(&run);
+    assert!(text.contains("(add/add)"), "{text}");
+    let ours = git(&dir, &["show", &format!("{BRANCH}:scripts/lint.sh")]);
+    assert_eq!(ours, "#!/bin/sh\necho our lint");
+    let theirs = git(
+        &dir,
+        &["show", &format!("{BRANCH}:scripts/lint.sh.berth-new")],
+    );
+    assert!(theirs.contains("echo standard lint"), "{theirs}");
+}
