@@ -712,6 +712,14 @@ step_image_checks() {
     SIZE[$PY_IMAGE]=$(mb "$base")
     COMPILERS[$PY_IMAGE]=$("$DOCKER" run --rm --network none --entrypoint python3 "$PY_IMAGE" -c "$COMPILER_PY")
     BASE_LEFTOVERS=$(BASE_LEFTOVERS="" leftovers "$PY_IMAGE" | sed 's/^none$//') || die "cannot run python3 in $PY_IMAGE"
+    # The installer-files check's control: an image with a uv cache and a wheel folder left in a
+    # layer (the naive image keeps pip's cache only when the index sends caching headers, which
+    # this VM's proxy does not, so it cannot serve as the control).
+    local control=berth-e2e-control/leftovers:latest control_found
+    printf 'FROM %s\nRUN mkdir -p /root/.cache/uv /wheels && touch /wheels/demo-1.0-py3-none-any.whl\n' "$PY_IMAGE" \
+        | "$DOCKER" build -q -t "$control" - >"$LOGS/control-leftovers.log" 2>&1 || die "the control image did not build (log: $LOGS/control-leftovers.log)"
+    control_found=$(leftovers "$control") || die "cannot run python3 in $control"
+    "$DOCKER" image rm -f "$control" >/dev/null 2>&1 || true
     local over=() tools=() envs=() kept=() largest=0
     for img in $(printf '%s\n' "${IMAGE_OF[@]}" | sort -u) "$NAIVE_IMAGE"; do
         bytes=$(image_bytes "$img") || die "image $img is missing"
@@ -743,10 +751,10 @@ step_image_checks() {
     else
         check_fail "no build tools" "${tools[*]}"
     fi
-    if [[ ${LEFTOVERS[$NAIVE_IMAGE]} != */root/.cache/pip* ]]; then
-        check_fail "no installer files" "the check found no pip cache in the naive image either: the check is broken"
+    if [[ $control_found != */root/.cache/uv* || $control_found != */wheels* ]]; then
+        check_fail "no installer files" "the check did not find the control image's uv cache and wheel folder ($control_found): the check is broken"
     elif [[ ${#kept[@]} -eq 0 ]]; then
-        check_pass "no installer files" "no wheel, download cache or uv in any runtime image (control: the naive image has $(abbrev "${LEFTOVERS[$NAIVE_IMAGE]}"))"
+        check_pass "no installer files" "no wheel, download cache or uv in any runtime image (control: an image with them shows $(abbrev "$control_found"); the naive image: ${LEFTOVERS[$NAIVE_IMAGE]})"
     else
         check_fail "no installer files" "${kept[*]}"
     fi
