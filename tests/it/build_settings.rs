@@ -4,9 +4,8 @@
 //! through the real Compose binary; staging and prod keep the standard's timings and no mounts.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::common::{berth_in, compose_bin, init_mvp, read, read_tree, run_ok, stderr, tempdir};
+use crate::common::{berth_in, compose_config, init_mvp, read, read_tree, run_ok, stderr, tempdir};
 
 const SERVICES: [&str; 5] = [
     "ai-engine",
@@ -16,40 +15,6 @@ const SERVICES: [&str; 5] = [
     "gateway",
 ];
 
-/// `docker compose config` of one environment, the secrets left empty outside dev set to a
-/// placeholder (the deployment provides them).
-fn compose_config(dir: &Path, env: &str) -> serde_json::Value {
-    let dotenv = read(dir, &format!(".env.{env}"));
-    let secrets = dotenv
-        .lines()
-        .filter_map(|l| l.strip_suffix('='))
-        .filter(|k| k.ends_with("SECRET_KEY"));
-    let out = Command::new(compose_bin())
-        .current_dir(dir)
-        .envs(secrets.map(|k| (k, "placeholder")))
-        .args([
-            "--env-file",
-            &format!(".env.{env}"),
-            "-f",
-            "docker-compose.yml",
-        ])
-        .args([
-            "-f",
-            &format!("docker-compose.{env}.yml"),
-            "config",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// The standard's pinned uv version, read from the repository's standard.toml.
 fn uv_pin() -> String {
     let standard: toml::Value =
@@ -58,6 +23,10 @@ fn uv_pin() -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 #[cfg_attr(
     not(feature = "test-compose"),
     ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
@@ -139,6 +108,10 @@ fn by_default_uv_builds_the_environment_and_dev_gets_the_edit_loop_and_fast_prob
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-compose"),
+    ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"
+)]
 #[cfg_attr(
     not(feature = "test-compose"),
     ignore = "needs Docker Compose v2 (installs the pinned validators on first run): feature test-compose"

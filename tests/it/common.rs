@@ -318,3 +318,37 @@ fn pinned_compose_is_found_under_any_python3_version() {
     std::fs::create_dir_all(venv.path().join("lib/python3.12/site-packages")).unwrap();
     assert_eq!(pinned_compose(venv.path()), Some(bin));
 }
+
+/// `docker compose config` of one environment, the secrets left empty outside dev set to a
+/// placeholder (the deployment provides them).
+pub(crate) fn compose_config(dir: &Path, env: &str) -> serde_json::Value {
+    let dotenv = read(dir, &format!(".env.{env}"));
+    let secrets = dotenv
+        .lines()
+        .filter_map(|l| l.strip_suffix('='))
+        .filter(|k| k.ends_with("SECRET_KEY"));
+    let out = Command::new(compose_bin())
+        .current_dir(dir)
+        .envs(secrets.map(|k| (k, "placeholder")))
+        .args([
+            "--env-file",
+            &format!(".env.{env}"),
+            "-f",
+            "docker-compose.yml",
+        ])
+        .args([
+            "-f",
+            &format!("docker-compose.{env}.yml"),
+            "config",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

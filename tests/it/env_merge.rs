@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{berth_in, compose_bin, edit, init_mvp, read, run_ok, stdout, tempdir, write};
+use crate::common::{
+    berth_in, compose_bin, compose_config, edit, init_mvp, read, run_ok, stdout, tempdir, write,
+};
 
 /// The value of `key` in the .env file `rel`.
 fn value(dir: &Path, rel: &str, key: &str) -> String {
@@ -16,31 +18,6 @@ fn value(dir: &Path, rel: &str, key: &str) -> String {
         .find_map(|l| l.strip_prefix(&prefix))
         .unwrap_or_else(|| panic!("no {key} in {rel}:\n{text}"))
         .to_string()
-}
-
-/// `docker compose config --format json` of the dev configuration.
-fn compose_config(dir: &Path) -> serde_json::Value {
-    let out = Command::new(compose_bin())
-        .current_dir(dir)
-        .args([
-            "--env-file",
-            ".env.dev",
-            "-f",
-            "docker-compose.yml",
-            "-f",
-            "docker-compose.dev.yml",
-            "config",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 const ENVS: [&str; 3] = [".env.dev", ".env.staging", ".env.prod"];
@@ -103,7 +80,7 @@ fn port_workers_and_wait_timeout_in_berth_toml_reach_the_running_configuration()
         assert_eq!(value(dir, env, "AUTH_SERVICE_WORKERS"), "3");
         assert!(read(dir, env).contains("# ---- auth-service: http, 3 worker(s)"));
     }
-    let config = compose_config(dir);
+    let config = compose_config(dir, "dev");
     let auth = &config["services"]["auth-service"]["environment"];
     assert_eq!(
         (&auth["UVICORN_WORKERS"], &auth["UVICORN_PORT"]),
