@@ -25,16 +25,29 @@ pub(super) fn render(report: &Report) -> String {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let _ = writeln!(
-            out,
-            "::{level} file={},line={},title={}::{}",
-            property(&f.file),
-            f.line,
-            property(f.rule),
-            data(&format!("{}\nfix: {}", f.message, f.fix))
-        );
+        annotation(&mut out, level, &f.file, f.line, f.rule, &f.message, &f.fix);
     }
     out
+}
+
+/// One workflow-command annotation, escaped: `::LEVEL file=F,line=N,title=T::MESSAGE\nfix: FIX`
+/// (also `berth scan`'s).
+pub(crate) fn annotation(
+    out: &mut String,
+    level: &str,
+    file: &str,
+    line: impl std::fmt::Display,
+    title: &str,
+    message: &str,
+    fix: &str,
+) {
+    let _ = writeln!(
+        out,
+        "::{level} file={},line={line},title={}::{}",
+        property(file),
+        property(title),
+        data(&format!("{message}\nfix: {fix}"))
+    );
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! Every format is rendered from the same sorted `Report`, so the same input gives the same
 //! bytes in every format (LF, trailing newline).
 
-mod github;
+pub(crate) mod github;
 mod json;
 mod sarif;
 mod text;
